@@ -1,0 +1,3 @@
+//! The terminal UI: widgets (query editor, results grid) and the theme they draw with.
+
+pub mod theme;
