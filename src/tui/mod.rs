@@ -1,3 +1,4 @@
 //! The terminal UI: widgets (query editor, results grid) and the theme they draw with.
 
+pub mod editor;
 pub mod theme;
