@@ -347,6 +347,10 @@ impl StatefulWidget for &Grid<'_> {
         let mut col = state.col_offset;
         while col < columns.len() && x < right {
             let w = state.width(col).min(right - x);
+            if w < 2 && w < state.width(col) && !visible.is_empty() {
+                // A lone `…` says nothing the ▶ marker does not.
+                break;
+            }
             visible.push((col, x, w));
             x = x.saturating_add(w).saturating_add(1);
             col += 1;
