@@ -100,14 +100,25 @@ fn assert_agrees(editor: &Editor, w: u16, h: u16) -> Buffer {
             );
         }
     }
-    // The textarea draws its cursor reversed; ours is reversed too (dark theme).
-    let reversed = |b: &Buffer| {
-        b.area
-            .positions()
-            .find(|p| b[*p].modifier.contains(Modifier::REVERSED))
+    // The textarea draws its cursor reversed; ours is reversed too (dark theme). Cells hidden
+    // behind a wide character are never shown, so their style does not count.
+    let reversed = |b: &Buffer| -> Vec<Position> {
+        let mut out = Vec::new();
+        for y in b.area.top()..b.area.bottom() {
+            let mut skip = 0u16;
+            for x in g..b.area.right() {
+                let cell = &b[(x, y)];
+                if skip == 0 && cell.modifier.contains(Modifier::REVERSED) {
+                    out.push(Position::new(x, y));
+                }
+                skip = skip.max(cell.cell_width()).saturating_sub(1);
+            }
+        }
+        out
     };
-    let cursor = reversed(&theirs);
-    assert_eq!(reversed(&ours), cursor, "cursor cell");
+    let cursor_cells = reversed(&theirs);
+    assert_eq!(reversed(&ours), cursor_cells, "cursor cells");
+    let cursor = cursor_cells.first().copied();
     assert_eq!(view.cursor_position(area), cursor, "cursor_position");
     ours
 }
@@ -267,8 +278,12 @@ fn tabs_expand_like_the_textarea() {
     assert_eq!(lines(&buf), [" 1 a   b       c"]);
     press(&mut editor, KeyCode::Right, 3);
     let buf = assert_agrees(&editor, 20, 1);
-    // The cursor on the second tab covers its first cell only (as the textarea draws it).
-    assert!(buf[(8, 0)].modifier.contains(Modifier::REVERSED));
+    // The cursor on the second tab (columns 5..8) covers all three of its cells, as the
+    // textarea draws it.
+    let on: Vec<bool> = (7..12)
+        .map(|x| buf[(x, 0)].modifier.contains(Modifier::REVERSED))
+        .collect();
+    assert_eq!(on, [false, true, true, true, false]);
 }
 
 #[test]
@@ -950,4 +965,67 @@ fn grid_escapes_attacker_controlled_text() {
     );
     assert!(screen[0].contains("Cmd\\x1b[31mLine"), "{:?}", screen[0]);
     insta::assert_snapshot!("grid_attacker_text", g.term.backend());
+}
+
+#[test]
+fn widgets_draw_only_inside_their_area() {
+    let theme = Theme::dark();
+    let outer = Rect::new(0, 0, 50, 14);
+    let area = Rect::new(7, 3, 30, 7);
+    let outside = |buf: &Buffer| {
+        outer
+            .positions()
+            .filter(|p| !area.contains(*p))
+            .all(|p| buf[p].symbol() == "x" && buf[p].bg == Color::Reset)
+    };
+    let filled = || {
+        let mut buf = Buffer::empty(outer);
+        for p in outer.positions() {
+            buf[p].set_symbol("x");
+        }
+        buf
+    };
+
+    let long = format!("{}\t日本語🦀 {}", "é".repeat(200), "x".repeat(300));
+    let mut editor = Editor::from_text(&format!("{long}\n{long}\n\n{long}"));
+    editor.input(key(KeyCode::End));
+    editor.input(shift(KeyCode::Down));
+    editor.set_spans(vec![StyledSpan {
+        line: 0,
+        bytes: 0..10_000,
+        style: Style::new().bg(Color::Red),
+    }]);
+    for block in [false, true] {
+        let mut buf = filled();
+        let mut view = EditorView::new(&editor, &theme).focused(true);
+        if block {
+            view = view.block(theme.pane("Query", true));
+        }
+        (&view).render(area, &mut buf);
+        assert!(outside(&buf), "editor, block {block}");
+    }
+
+    let huge = "W".repeat(10_000);
+    let table = Table::new(vec![
+        strings(
+            "a",
+            &[
+                &huge,
+                "日本語🦀日本語🦀日本語🦀日本語🦀日本語🦀日本語🦀日本語🦀",
+            ],
+        ),
+        longs("n", &[i64::MIN, i64::MAX]),
+        strings("b", &["\x1b[2J", &huge]),
+    ])
+    .unwrap();
+    let mut state = GridState::for_table(&table);
+    for step in 0..6 {
+        let mut buf = filled();
+        Grid::new(&table, &theme)
+            .focused(true)
+            .render(area, &mut buf, &mut state);
+        assert!(outside(&buf), "grid, step {step}");
+        state.right(1);
+        state.down(1);
+    }
 }

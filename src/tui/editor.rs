@@ -8,6 +8,7 @@
 //! `TextArea::scroll_offset()`, with tabs and wide characters measured the way the textarea
 //! measures them.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -18,6 +19,7 @@ use ratatui::widgets::{Block, Widget};
 use ratatui_textarea::{CursorMove, TextArea};
 
 use super::theme::Theme;
+use crate::data::format::escape_control;
 
 /// The example query an empty editor shows, dimmed.
 pub const PLACEHOLDER: &str = "DeviceProcessEvents | where Timestamp > ago(1d) | take 100";
@@ -338,11 +340,11 @@ fn line_cells(line: &str, chars: usize) -> usize {
         .fold(0, |col, c| col + cells_at(c, col, TAB_LENGTH))
 }
 
-/// Characters that are never drawn: the terminal must not see bidi controls raw, and the
-/// textarea gives them no width anyway.
+/// Characters that are never drawn: controls, and the bidi controls that
+/// `data::format::escape_control` escapes (the terminal must not see them raw; the textarea
+/// gives them no width anyway).
 fn never_drawn(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || matches!(escape_control(c.encode_utf8(&mut [0; 4])), Cow::Owned(_))
 }
 
 fn normalize_paste(text: &str, start_cells: usize) -> String {
@@ -578,7 +580,7 @@ impl<'a> EditorView<'a> {
             if end <= left {
                 continue;
             }
-            if c != '\t' && start >= left && end <= right {
+            if c != '\t' && !never_drawn(c) && start >= left && end <= right {
                 let x = x_of(start);
                 buf[(x, y)]
                     .set_symbol(c.encode_utf8(&mut [0; 4]))
@@ -592,7 +594,8 @@ impl<'a> EditorView<'a> {
                 last_symbol = Some(x);
             } else {
                 // A tab, or a wide character cut by an edge: blank cells in its style, so the
-                // other cells keep their columns (as the textarea draws it).
+                // other cells keep their columns (as the textarea draws it). Anything that must
+                // not reach the terminal raw is blank too.
                 for cc in start.max(left)..end.min(right) {
                     buf[(x_of(cc), y)].set_symbol(" ").set_style(style);
                 }

@@ -177,13 +177,11 @@ impl GridState {
         }
         // Scroll right until the selected column fits whole (or is the first one shown).
         let available = usize::from(geometry.data_width);
-        while self.col_offset < self.selected_col {
-            let span: usize = (self.col_offset..=self.selected_col)
-                .map(|c| usize::from(self.width(c)) + 1)
-                .sum();
-            if span.saturating_sub(1) <= available {
-                break;
-            }
+        let mut span: usize = (self.col_offset..=self.selected_col)
+            .map(|c| usize::from(self.width(c)) + 1)
+            .sum();
+        while self.col_offset < self.selected_col && span.saturating_sub(1) > available {
+            span -= usize::from(self.width(self.col_offset)) + 1;
             self.col_offset += 1;
         }
     }
