@@ -1029,3 +1029,63 @@ fn widgets_draw_only_inside_their_area() {
         state.down(1);
     }
 }
+
+#[test]
+fn mouse_positions_map_to_text_and_cells() {
+    let theme = Theme::dark();
+    let text: Vec<String> = (1..=30).map(|i| format!("l{i}\t日本")).collect();
+    let mut editor = Editor::from_text(&text.join("\n"));
+    editor.set_cursor(20, 0);
+    let area = Rect::new(0, 0, 20, 5);
+    let mut buf = Buffer::empty(area);
+    let view = EditorView::new(&editor, &theme).focused(true);
+    (&view).render(area, &mut buf);
+    assert_eq!(lines(&buf)[0], " 17 l17 日本");
+    // Gutter: nothing; on either cell of "日" (text columns 4-5): char 4; past the end of
+    // the line: its end.
+    assert_eq!(view.text_position_at(area, Position::new(1, 0)), None);
+    assert_eq!(
+        view.text_position_at(area, Position::new(8, 0)),
+        Some((16, 4))
+    );
+    assert_eq!(
+        view.text_position_at(area, Position::new(9, 0)),
+        Some((16, 4))
+    );
+    assert_eq!(
+        view.text_position_at(area, Position::new(19, 2)),
+        Some((18, 6))
+    );
+    let (row, col) = view.text_position_at(area, Position::new(5, 1)).unwrap();
+    editor.set_cursor(row, col);
+    assert_eq!(editor.cursor(), (17, 1));
+    editor.scroll(3);
+    assert_eq!(
+        editor.cursor(),
+        (19, 1),
+        "cursor kept in view after scrolling"
+    );
+
+    let table = sample(30);
+    let mut state = GridState::for_table(&table);
+    let area = Rect::new(2, 1, 40, 8);
+    let mut buf = Buffer::empty(Rect::new(0, 0, 50, 10));
+    state.down(10);
+    Grid::new(&table, &theme).render(area, &mut buf, &mut state);
+    let first = state.row_offset;
+    assert_eq!(first, 5);
+    // Header, gutter and gaps are not cells; DeviceName starts at x=5 (gutter is 3 wide).
+    assert_eq!(state.cell_at(area, Position::new(5, 1)), None);
+    assert_eq!(state.cell_at(area, Position::new(3, 3)), None);
+    assert_eq!(state.cell_at(area, Position::new(5, 3)), Some((first, 0)));
+    assert_eq!(state.cell_at(area, Position::new(15, 3)), None, "gap");
+    assert_eq!(
+        state.cell_at(area, Position::new(16, 4)),
+        Some((first + 1, 1))
+    );
+    assert_eq!(
+        state.cell_at(area, Position::new(41, 8)),
+        Some((first + 5, 3))
+    );
+    assert_eq!(state.cell_at(area, Position::new(42, 8)), None);
+}

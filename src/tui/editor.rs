@@ -116,9 +116,20 @@ impl Editor {
     /// character goes to its start). For jumping to a diagnostic or a statement.
     pub fn set_cursor_byte_offset(&mut self, offset: usize) {
         let (row, col) = self.position_of(offset);
+        self.set_cursor(row, col);
+    }
+
+    /// Move the cursor to (row, column in chars), clamped to the text.
+    pub fn set_cursor(&mut self, row: usize, col: usize) {
         let to16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
         self.textarea
             .move_cursor(CursorMove::Jump(to16(row), to16(col)));
+    }
+
+    /// Scroll the view by `rows` (negative: up), as a mouse wheel does; the cursor stays in
+    /// view. Takes effect at the next render.
+    pub fn scroll(&mut self, rows: i16) {
+        self.textarea.scroll((rows, 0));
     }
 
     /// The selected text as a byte range of [`Editor::text`], `None` when nothing (or nothing
@@ -474,6 +485,23 @@ impl<'a> EditorView<'a> {
             x: layout.text.x + dx as u16,
             y: layout.text.y + dy as u16,
         })
+    }
+
+    /// The text position (row, column in chars) shown at screen position `pos` when the view
+    /// was last rendered into `area`, for mouse clicks: feed it to [`Editor::set_cursor`].
+    /// Clicks past the end of a line or below the text clamp to it; `None` outside the text
+    /// (border, gutter, elsewhere).
+    pub fn text_position_at(&self, area: Rect, pos: Position) -> Option<(usize, usize)> {
+        let layout = self.layout(area)?;
+        if !layout.text.contains(pos) {
+            return None;
+        }
+        let ta = &self.editor.textarea;
+        let (top_row, top_col) = ta.scroll_offset();
+        let row = usize::from(top_row) + usize::from(pos.y - layout.text.y);
+        let col = usize::from(top_col) + usize::from(pos.x - layout.text.x);
+        let c = ta.screen_to_data(row, col);
+        Some((c.0, c.1))
     }
 
     fn draw_gutter(&self, buf: &mut Buffer, gutter: Rect, top_row: usize) {

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::StatefulWidget;
 
@@ -184,6 +184,33 @@ impl GridState {
             span -= usize::from(self.width(self.col_offset)) + 1;
             self.col_offset += 1;
         }
+    }
+
+    /// The data cell (row, column) at screen position `pos` when the grid was last rendered
+    /// into `area`, for mouse clicks: feed it to [`GridState::select`]. `None` on the header,
+    /// the gutter, the gaps, or past the data.
+    pub fn cell_at(&self, area: Rect, pos: Position) -> Option<(usize, usize)> {
+        if !area.contains(pos) {
+            return None;
+        }
+        let geometry = Geometry::new(area, self.rows);
+        let dy = (pos.y - area.y).checked_sub(HEADER_ROWS)?;
+        let row = self.row_offset + usize::from(dy);
+        if row >= self.rows || dy >= geometry.body_height {
+            return None;
+        }
+        let mut x = area.x + geometry.gutter;
+        for col in self.col_offset..self.widths.len() {
+            if pos.x < x {
+                return None;
+            }
+            let end = x.saturating_add(self.width(col));
+            if pos.x < end {
+                return Some((row, col));
+            }
+            x = end.saturating_add(1);
+        }
+        None
     }
 
     fn width(&self, col: usize) -> u16 {
