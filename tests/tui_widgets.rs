@@ -510,6 +510,24 @@ fn paste_normalises_and_is_undoable() {
 }
 
 #[test]
+fn altgr_characters_are_typed() {
+    let mut editor = Editor::new();
+    let altgr = KeyModifiers::CONTROL | KeyModifiers::ALT;
+    for c in ['T', '|', '{', '@'] {
+        let m = if c.is_ascii_alphabetic() {
+            KeyModifiers::SHIFT
+        } else {
+            altgr
+        };
+        assert!(editor.input(KeyEvent::new(KeyCode::Char(c), m)));
+    }
+    assert_eq!(editor.text(), "T|{@");
+    // Ctrl+Alt+letter keeps the textarea's meaning (a movement), typing nothing.
+    assert!(!editor.input(KeyEvent::new(KeyCode::Char('b'), altgr)));
+    assert_eq!(editor.text(), "T|{@");
+}
+
+#[test]
 fn paste_replaces_the_selection() {
     let mut editor = Editor::from_text("take 10");
     editor.input(key(KeyCode::End));

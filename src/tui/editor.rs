@@ -156,7 +156,9 @@ impl Editor {
     /// and diagnostics then). Release events are ignored. Besides the textarea's own key map
     /// (arrows, Home/End, PageUp/PageDown, Shift+movement selects, Ctrl+U/Ctrl+R undo/redo,
     /// Ctrl+C/X/Y copy/cut/paste within the editor, emacs-style Ctrl/Alt keys), Ctrl+Z undoes
-    /// and Ctrl+Shift+Z redoes.
+    /// and Ctrl+Shift+Z redoes, and Ctrl+Alt with a character that is not an ASCII letter
+    /// types that character: Windows reports AltGr that way, and `|`, `[`, `{`, `@` are
+    /// AltGr keys on many European layouts.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         if key.kind == KeyEventKind::Release {
             return false;
@@ -167,6 +169,10 @@ impl Editor {
         let changed = match key.code {
             KeyCode::Char('z') if ctrl && !alt && !shift => self.textarea.undo(),
             KeyCode::Char('Z') | KeyCode::Char('z') if ctrl && !alt => self.textarea.redo(),
+            KeyCode::Char(c) if ctrl && alt && !c.is_ascii_alphabetic() && !c.is_control() => {
+                self.textarea.insert_char(c);
+                true
+            }
             _ => self.textarea.input(key),
         };
         if changed {
