@@ -2,4 +2,5 @@
 //! advanced hunting. The module map and its boundaries are in DESIGN.md (../shared).
 
 pub mod data;
+pub mod kql;
 pub mod tui;
