@@ -2,3 +2,4 @@
 //! advanced hunting. The module map and its boundaries are in DESIGN.md (../shared).
 
 pub mod data;
+pub mod demo;
