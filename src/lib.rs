@@ -2,5 +2,6 @@
 //! advanced hunting. The module map and its boundaries are in DESIGN.md (../shared).
 
 pub mod data;
+pub mod demo;
 pub mod kql;
 pub mod tui;

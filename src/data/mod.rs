@@ -4,10 +4,12 @@
 pub mod column;
 pub mod export;
 pub mod format;
+pub mod schema;
 pub mod table;
 pub mod time;
 pub mod value;
 
 pub use column::{ColumnData, StrVec};
+pub use schema::{DefenderSchema, FunctionSchema, TableSchema};
 pub use table::{Column, Origin, QueryStats, ResultSet, SortKey, Table, TableError};
 pub use value::{Kind, Value, ValueRef};
