@@ -2,8 +2,8 @@
 //! (strings and dynamic JSON) lives in one contiguous buffer with offsets, so 100,000 rows of
 //! 60 columns cost a few allocations, not six million.
 
-use super::value::{Kind, Value, ValueRef, parse_guid};
 use super::time::{parse_datetime, parse_timespan};
+use super::value::{Kind, Value, ValueRef, parse_guid};
 
 /// Strings in one buffer, addressed by offsets (`offsets.len() == len + 1`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -14,13 +14,19 @@ pub struct StrVec {
 
 impl StrVec {
     pub fn new() -> Self {
-        StrVec { offsets: vec![0], bytes: String::new() }
+        StrVec {
+            offsets: vec![0],
+            bytes: String::new(),
+        }
     }
 
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        StrVec { offsets, bytes: String::with_capacity(bytes) }
+        StrVec {
+            offsets,
+            bytes: String::with_capacity(bytes),
+        }
     }
 
     pub fn push(&mut self, s: &str) {
@@ -115,7 +121,11 @@ impl ColumnData {
 
     /// The cell at `row` (panics if out of range, like slice indexing).
     pub fn get(&self, row: usize) -> ValueRef<'_> {
-        fn opt<T: Copy>(v: &[Option<T>], row: usize, f: impl Fn(T) -> ValueRef<'static>) -> ValueRef<'static> {
+        fn opt<T: Copy>(
+            v: &[Option<T>],
+            row: usize,
+            f: impl Fn(T) -> ValueRef<'static>,
+        ) -> ValueRef<'static> {
             v[row].map(f).unwrap_or(ValueRef::Null)
         }
         match self {
@@ -153,13 +163,15 @@ impl ColumnData {
             self.push_null();
             return true;
         }
-        let ok = match (&mut *self, value) {
+        match (&mut *self, value) {
             (ColumnData::Bool(v), V::Bool(b)) => push_some(v, b),
             (ColumnData::Bool(v), V::String(s)) => push_opt(v, parse_bool(s)),
             (ColumnData::Bool(v), x) => push_opt(v, x.as_f64().map(|f| f != 0.0)),
             (ColumnData::Int(v), V::Int(i)) => push_some(v, i),
             (ColumnData::Int(v), V::Long(i)) => push_opt(v, i32::try_from(i).ok()),
-            (ColumnData::Int(v), V::Real(f)) => push_opt(v, real_to_int(f).and_then(|i| i32::try_from(i).ok())),
+            (ColumnData::Int(v), V::Real(f)) => {
+                push_opt(v, real_to_int(f).and_then(|i| i32::try_from(i).ok()))
+            }
             (ColumnData::Int(v), V::Bool(b)) => push_some(v, b as i32),
             (ColumnData::Int(v), V::String(s)) => push_opt(v, s.trim().parse().ok()),
             (ColumnData::Long(v), V::Int(i)) => push_some(v, i as i64),
@@ -196,8 +208,7 @@ impl ColumnData {
                 col.push_null();
                 false
             }
-        };
-        ok
+        }
     }
 
     /// A new column holding the rows at `indices`, in that order.
@@ -314,7 +325,10 @@ mod tests {
 
     #[test]
     fn take_reorders_rows() {
-        let c = column_from_values(Kind::String, ["a", "b", "c"].map(|s| Value::String(s.into())));
+        let c = column_from_values(
+            Kind::String,
+            ["a", "b", "c"].map(|s| Value::String(s.into())),
+        );
         let t = c.take(&[2, 0]);
         assert_eq!(t.get(0), ValueRef::String("c"));
         assert_eq!(t.get(1), ValueRef::String("a"));

@@ -4,7 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::format::{display_text, display_width, json_value, natural_widths, plain_text, truncate_to_width};
+use super::format::{
+    display_text, display_width, json_value, natural_widths, plain_text, truncate_to_width,
+};
 use super::table::Table;
 
 /// Output formats for `kqlhunt run` and exports.
@@ -34,13 +36,22 @@ fn write_text_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
     let pad = |out: &mut dyn Write, text: &str, w: usize, right: bool| -> io::Result<()> {
         let cut = truncate_to_width(text, w);
         let fill = " ".repeat(w.saturating_sub(display_width(&cut)));
-        if right { write!(out, "{fill}{cut}") } else { write!(out, "{cut}{fill}") }
+        if right {
+            write!(out, "{fill}{cut}")
+        } else {
+            write!(out, "{cut}{fill}")
+        }
     };
     for (i, c) in cols.iter().enumerate() {
         if i > 0 {
             write!(out, "  ")?;
         }
-        pad(out, &crate::data::format::escape_control(&c.name), widths[i], false)?;
+        pad(
+            out,
+            &crate::data::format::escape_control(&c.name),
+            widths[i],
+            false,
+        )?;
     }
     writeln!(out)?;
     for (i, w) in widths.iter().enumerate() {
@@ -55,7 +66,12 @@ fn write_text_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
             if i > 0 {
                 write!(out, "  ")?;
             }
-            pad(out, &display_text(c.data.get(r)), widths[i], c.kind().right_aligned())?;
+            pad(
+                out,
+                &display_text(c.data.get(r)),
+                widths[i],
+                c.kind().right_aligned(),
+            )?;
         }
         writeln!(out)?;
     }
@@ -80,7 +96,11 @@ fn write_csv(table: &Table, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn row_object(table: &Table, r: usize) -> serde_json::Map<String, serde_json::Value> {
-    table.columns().iter().map(|c| (c.name.clone(), json_value(c.data.get(r)))).collect()
+    table
+        .columns()
+        .iter()
+        .map(|c| (c.name.clone(), json_value(c.data.get(r))))
+        .collect()
 }
 
 fn write_json(table: &Table, out: &mut dyn Write) -> io::Result<()> {
@@ -111,9 +131,24 @@ mod tests {
 
     fn sample() -> Table {
         Table::new(vec![
-            Column::new("Name", column_from_values(Kind::String, ["a,b".into(), "line\nbreak".into()].map(Value::String))),
-            Column::new("N", column_from_values(Kind::Long, [Value::Long(9_007_199_254_740_993), Value::Null])),
-            Column::new("T", column_from_values(Kind::DateTime, [Value::DateTime(15_000_000), Value::Null])),
+            Column::new(
+                "Name",
+                column_from_values(
+                    Kind::String,
+                    ["a,b".into(), "line\nbreak".into()].map(Value::String),
+                ),
+            ),
+            Column::new(
+                "N",
+                column_from_values(
+                    Kind::Long,
+                    [Value::Long(9_007_199_254_740_993), Value::Null],
+                ),
+            ),
+            Column::new(
+                "T",
+                column_from_values(Kind::DateTime, [Value::DateTime(15_000_000), Value::Null]),
+            ),
         ])
         .unwrap()
     }
@@ -147,8 +182,17 @@ mod tests {
     fn text_table_aligns_and_escapes() {
         let text = render(Format::Table);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "Name         N                 T                       ");
-        assert_eq!(lines[2], "a,b          9007199254740993  1970-01-01T00:00:01.500Z");
-        assert_eq!(lines[3], "line\\nbreak                                            ");
+        assert_eq!(
+            lines[0],
+            "Name         N                 T                       "
+        );
+        assert_eq!(
+            lines[2],
+            "a,b          9007199254740993  1970-01-01T00:00:01.500Z"
+        );
+        assert_eq!(
+            lines[3],
+            "line\\nbreak                                            "
+        );
     }
 }

@@ -11,7 +11,8 @@ use super::value::{ValueRef, format_guid};
 /// Characters that must never reach a terminal raw: C0/C1 controls, DEL, and the Unicode
 /// bidirectional overrides and isolates that can make text display as something it is not.
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Replace control and bidi-control characters with visible escapes (`\n`, `\t`, `\x1b`,
@@ -51,7 +52,11 @@ fn real_text(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         f.to_string()
     }
@@ -98,7 +103,9 @@ pub fn json_value(v: ValueRef<'_>) -> serde_json::Value {
         ValueRef::Bool(b) => J::Bool(b),
         ValueRef::Int(i) => J::from(i),
         ValueRef::Long(i) => J::from(i),
-        ValueRef::Real(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
         ValueRef::String(s) => J::String(s.to_owned()),
         ValueRef::DateTime(t) => J::String(format_datetime(t, 7)),
         ValueRef::TimeSpan(t) => J::String(format_timespan(t)),
@@ -107,34 +114,17 @@ pub fn json_value(v: ValueRef<'_>) -> serde_json::Value {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert!(matches!(escape_control("plain"), Cow::Borrowed("plain")));
-        assert_eq!(escape_control("a\x1b[2Jb"), "a\\x1b[2Jb");
-        assert_eq!(escape_control("l1\nl2\t"), "l1\\nl2\\t");
-        assert_eq!(escape_control("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
-        assert_eq!(escape_control("\u{85}"), "\\x85");
+/// `50210` → `50,210`.
+pub fn group_digits(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
-
-    #[test]
-    fn cells_display_by_kind() {
-        assert_eq!(display_text(ValueRef::DateTime(0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(display_text(ValueRef::Real(2.5)), "2.5");
-        assert_eq!(display_text(ValueRef::Dynamic(r#"{"a":"\n"}"#)), r#"{"a":"\n"}"#);
-        assert_eq!(display_text(ValueRef::String("x\ny")), "x\\ny");
-        assert_eq!(plain_text(ValueRef::Dynamic(r#""str""#)), "str");
-        assert_eq!(plain_text(ValueRef::DateTime(10_000_000)), "1970-01-01T00:00:01Z");
-    }
-
-    #[test]
-    fn json_keeps_big_longs_exact() {
-        let big = (1_i64 << 53) + 1;
-        assert_eq!(json_value(ValueRef::Long(big)).to_string(), big.to_string());
-    }
+    out
 }
 
 /// Display width in terminal cells (the same measure ratatui uses).
@@ -182,4 +172,53 @@ pub fn natural_widths(table: &super::Table, sample_rows: usize, cap: usize) -> V
             w.clamp(1, cap.max(1))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert!(matches!(escape_control("plain"), Cow::Borrowed("plain")));
+        assert_eq!(escape_control("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(escape_control("l1\nl2\t"), "l1\\nl2\\t");
+        assert_eq!(
+            escape_control("evil\u{202e}txt.exe"),
+            "evil\\u{202e}txt.exe"
+        );
+        assert_eq!(escape_control("\u{85}"), "\\x85");
+    }
+
+    #[test]
+    fn cells_display_by_kind() {
+        assert_eq!(
+            display_text(ValueRef::DateTime(0)),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(display_text(ValueRef::Real(2.5)), "2.5");
+        assert_eq!(
+            display_text(ValueRef::Dynamic(r#"{"a":"\n"}"#)),
+            r#"{"a":"\n"}"#
+        );
+        assert_eq!(display_text(ValueRef::String("x\ny")), "x\\ny");
+        assert_eq!(plain_text(ValueRef::Dynamic(r#""str""#)), "str");
+        assert_eq!(
+            plain_text(ValueRef::DateTime(10_000_000)),
+            "1970-01-01T00:00:01Z"
+        );
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(100_000), "100,000");
+        assert_eq!(group_digits(1234), "1,234");
+    }
+
+    #[test]
+    fn json_keeps_big_longs_exact() {
+        let big = (1_i64 << 53) + 1;
+        assert_eq!(json_value(ValueRef::Long(big)).to_string(), big.to_string());
+    }
 }

@@ -20,7 +20,11 @@ pub struct Column {
 impl Column {
     pub fn new(name: impl Into<String>, data: ColumnData) -> Self {
         let type_name = data.kind().kql_name().to_string();
-        Column { name: name.into(), type_name, data }
+        Column {
+            name: name.into(),
+            type_name,
+            data,
+        }
     }
 
     pub fn with_type_name(mut self, type_name: impl Into<String>) -> Self {
@@ -37,7 +41,11 @@ impl Column {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TableError {
     #[error("column '{name}' has {got} rows, expected {expected}")]
-    RaggedColumn { name: String, got: usize, expected: usize },
+    RaggedColumn {
+        name: String,
+        got: usize,
+        expected: usize,
+    },
 }
 
 /// Typed columns of equal length.
@@ -51,14 +59,21 @@ impl Table {
     pub fn new(columns: Vec<Column>) -> Result<Table, TableError> {
         let rows = columns.first().map_or(0, |c| c.data.len());
         if let Some(c) = columns.iter().find(|c| c.data.len() != rows) {
-            return Err(TableError::RaggedColumn { name: c.name.clone(), got: c.data.len(), expected: rows });
+            return Err(TableError::RaggedColumn {
+                name: c.name.clone(),
+                got: c.data.len(),
+                expected: rows,
+            });
         }
         Ok(Table { columns, rows })
     }
 
     /// An empty table with the given schema.
     pub fn empty(schema: &[(String, Kind)]) -> Table {
-        let columns = schema.iter().map(|(n, k)| Column::new(n.clone(), ColumnData::new(*k))).collect();
+        let columns = schema
+            .iter()
+            .map(|(n, k)| Column::new(n.clone(), ColumnData::new(*k)))
+            .collect();
         Table { columns, rows: 0 }
     }
 
@@ -92,9 +107,16 @@ impl Table {
         let columns = self
             .columns
             .iter()
-            .map(|c| Column { name: c.name.clone(), type_name: c.type_name.clone(), data: c.data.take(indices) })
+            .map(|c| Column {
+                name: c.name.clone(),
+                type_name: c.type_name.clone(),
+                data: c.data.take(indices),
+            })
             .collect();
-        Table { columns, rows: indices.len() }
+        Table {
+            columns,
+            rows: indices.len(),
+        }
     }
 
     /// The first `n` rows.
@@ -114,8 +136,20 @@ impl Table {
                 let (x, y) = (col.get(a), col.get(b));
                 let ord = match (x.is_null(), y.is_null()) {
                     (true, true) => Ordering::Equal,
-                    (true, false) => if k.nulls_first { Ordering::Less } else { Ordering::Greater },
-                    (false, true) => if k.nulls_first { Ordering::Greater } else { Ordering::Less },
+                    (true, false) => {
+                        if k.nulls_first {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (false, true) => {
+                        if k.nulls_first {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
                     (false, false) => {
                         let o = x.total_cmp(y);
                         if k.descending { o.reverse() } else { o }
@@ -132,7 +166,10 @@ impl Table {
 
     /// Approximate heap bytes held by the columns.
     pub fn heap_bytes(&self) -> usize {
-        self.columns.iter().map(|c| c.data.heap_bytes() + c.name.capacity() + c.type_name.capacity()).sum()
+        self.columns
+            .iter()
+            .map(|c| c.data.heap_bytes() + c.name.capacity() + c.type_name.capacity())
+            .sum()
     }
 }
 
@@ -146,7 +183,11 @@ pub struct SortKey {
 
 impl SortKey {
     pub fn new(column: usize, descending: bool) -> Self {
-        SortKey { column, descending, nulls_first: !descending }
+        SortKey {
+            column,
+            descending,
+            nulls_first: !descending,
+        }
     }
 }
 
@@ -189,7 +230,12 @@ pub struct ResultSet {
 
 impl ResultSet {
     pub fn new(table: Table, origin: Origin) -> Self {
-        ResultSet { table, truncated: false, origin, visualization: None }
+        ResultSet {
+            table,
+            truncated: false,
+            origin,
+            visualization: None,
+        }
     }
 }
 
@@ -201,8 +247,17 @@ mod tests {
 
     fn sample() -> Table {
         Table::new(vec![
-            Column::new("n", column_from_values(Kind::Long, [Value::Long(3), Value::Null, Value::Long(1)])),
-            Column::new("s", column_from_values(Kind::String, ["c", "a", "b"].map(|s| Value::String(s.into())))),
+            Column::new(
+                "n",
+                column_from_values(Kind::Long, [Value::Long(3), Value::Null, Value::Long(1)]),
+            ),
+            Column::new(
+                "s",
+                column_from_values(
+                    Kind::String,
+                    ["c", "a", "b"].map(|s| Value::String(s.into())),
+                ),
+            ),
         ])
         .unwrap()
     }

@@ -46,7 +46,10 @@ pub fn now_ticks() -> i64 {
 
 /// Split ticks into (days since epoch, ticks within the day).
 fn split_day(ticks: i64) -> (i64, i64) {
-    (ticks.div_euclid(TICKS_PER_DAY), ticks.rem_euclid(TICKS_PER_DAY))
+    (
+        ticks.div_euclid(TICKS_PER_DAY),
+        ticks.rem_euclid(TICKS_PER_DAY),
+    )
 }
 
 /// ISO 8601 with all 7 fractional digits, as the service sends it: `2024-05-01T08:30:00.1234567Z`.
@@ -159,7 +162,12 @@ pub fn format_timespan(ticks: i64) -> String {
     let tps = TICKS_PER_SECOND as u64;
     let days = t / TICKS_PER_DAY as u64;
     let rem = t % TICKS_PER_DAY as u64;
-    let (h, m, s, f) = (rem / (3600 * tps), (rem / (60 * tps)) % 60, (rem / tps) % 60, rem % tps);
+    let (h, m, s, f) = (
+        rem / (3600 * tps),
+        (rem / (60 * tps)) % 60,
+        (rem / tps) % 60,
+        rem % tps,
+    );
     let mut out = String::new();
     if neg {
         out.push('-');
@@ -209,7 +217,11 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
     if mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0 || days < 0 {
         return None;
     }
-    let t = days * TICKS_PER_DAY + h * TICKS_PER_HOUR + mi * TICKS_PER_MINUTE + sec * TICKS_PER_SECOND + frac;
+    let t = days * TICKS_PER_DAY
+        + h * TICKS_PER_HOUR
+        + mi * TICKS_PER_MINUTE
+        + sec * TICKS_PER_SECOND
+        + frac;
     Some(if neg { -t } else { t })
 }
 
@@ -249,7 +261,10 @@ mod tests {
         assert_eq!(format_datetime_full(t), "2020-08-30T06:38:35.7664356Z");
         assert_eq!(format_datetime(t, 3), "2020-08-30T06:38:35.766Z");
         assert_eq!(format_datetime(t, 0), "2020-08-30T06:38:35Z");
-        assert_eq!(parse_datetime("2020-08-30"), Some(days_from_civil(2020, 8, 30) * TICKS_PER_DAY));
+        assert_eq!(
+            parse_datetime("2020-08-30"),
+            Some(days_from_civil(2020, 8, 30) * TICKS_PER_DAY)
+        );
         assert_eq!(
             parse_datetime("2020-08-30 01:00"),
             parse_datetime("2020-08-30T03:00:00+02:00")
@@ -265,7 +280,10 @@ mod tests {
             assert_eq!(format_timespan(parse_timespan(s).unwrap()), s);
         }
         assert_eq!(parse_timespan("00:00:19.0468750"), Some(190_468_750));
-        assert_eq!(parse_timespan("1:2"), Some(TICKS_PER_HOUR + 2 * TICKS_PER_MINUTE));
+        assert_eq!(
+            parse_timespan("1:2"),
+            Some(TICKS_PER_HOUR + 2 * TICKS_PER_MINUTE)
+        );
         assert_eq!(parse_timespan("x"), None);
     }
 }

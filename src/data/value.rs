@@ -217,7 +217,14 @@ impl<'a> ValueRef<'a> {
 /// Format a guid in Kusto's lower-case hyphenated form.
 pub fn format_guid(g: u128) -> String {
     let h = format!("{g:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Parse a guid with or without hyphens or braces.
@@ -263,9 +270,18 @@ mod tests {
 
     #[test]
     fn mixed_numeric_and_null_ordering() {
-        assert_eq!(ValueRef::Int(2).total_cmp(ValueRef::Real(1.5)), Ordering::Greater);
+        assert_eq!(
+            ValueRef::Int(2).total_cmp(ValueRef::Real(1.5)),
+            Ordering::Greater
+        );
         assert_eq!(ValueRef::Null.total_cmp(ValueRef::Long(-9)), Ordering::Less);
-        assert_eq!(ValueRef::String("B").total_cmp(ValueRef::String("a")), Ordering::Less);
-        assert_eq!(ValueRef::Long(i64::MAX).total_cmp(ValueRef::Long(i64::MAX - 1)), Ordering::Greater);
+        assert_eq!(
+            ValueRef::String("B").total_cmp(ValueRef::String("a")),
+            Ordering::Less
+        );
+        assert_eq!(
+            ValueRef::Long(i64::MAX).total_cmp(ValueRef::Long(i64::MAX - 1)),
+            Ordering::Greater
+        );
     }
 }

@@ -1,5 +1,135 @@
-//! The terminal UI: widgets (query editor, results grid) and the theme they draw with.
+//! The terminal UI: the `App` state machine, its widgets and the event loop that connects
+//! the terminal and the worker. Nothing here talks to the network.
 
+pub mod app;
 pub mod editor;
 pub mod grid;
+pub mod help;
+pub mod keymap;
+pub mod layout;
+pub mod status;
+pub mod terminal;
 pub mod theme;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::EventStream;
+use futures_util::{FutureExt, StreamExt};
+use tokio::sync::mpsc::error::TrySendError;
+
+use crate::worker::WorkerHandle;
+use app::App;
+
+/// How the loop should end.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoopOptions {
+    /// Draw one frame and return (startup benchmarks).
+    pub exit_after_first_frame: bool,
+}
+
+/// Run the workbench until the analyst quits or a termination signal arrives. Events are
+/// handled in batches: everything that is ready is applied, then one frame is drawn.
+pub async fn run(
+    terminal: &mut terminal::Tui,
+    app: &mut App,
+    worker: &mut WorkerHandle,
+    opts: LoopOptions,
+) -> std::io::Result<()> {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut signals = Signals::new()?;
+    let mut dirty = true;
+    loop {
+        flush_outbox(app, worker);
+        if app.should_quit {
+            break;
+        }
+        if dirty {
+            terminal.draw(|f| app.draw(f, Instant::now()))?;
+            dirty = false;
+            if opts.exit_after_first_frame {
+                break;
+            }
+        }
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    dirty |= app.on_event(ev);
+                    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                        dirty |= app.on_event(ev);
+                    }
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some(ev) = worker.events.recv() => {
+                app.on_worker_event(ev);
+                while let Ok(ev) = worker.events.try_recv() {
+                    app.on_worker_event(ev);
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => dirty |= app.is_animating(),
+            _ = signals.recv() => {
+                tracing::info!("termination signal; leaving");
+                break;
+            }
+        }
+    }
+    flush_outbox(app, worker);
+    Ok(())
+}
+
+/// Hand queued commands to the worker without ever blocking the UI.
+fn flush_outbox(app: &mut App, worker: &WorkerHandle) {
+    let mut pending = std::mem::take(&mut app.outbox).into_iter();
+    for cmd in pending.by_ref() {
+        match worker.commands.try_send(cmd) {
+            Ok(()) => {}
+            Err(TrySendError::Full(cmd)) => {
+                app.notice = Some("The worker is busy; retrying…".into());
+                app.outbox.push(cmd);
+                break;
+            }
+            Err(TrySendError::Closed(_)) => {
+                app.notice = Some("The worker has stopped; restart kqlhunt.".into());
+                break;
+            }
+        }
+    }
+    app.outbox.extend(pending);
+}
+
+/// SIGTERM and SIGHUP end the loop like Ctrl+Q does, so the terminal is restored.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}

@@ -1,0 +1,779 @@
+//! Scalar expressions: the parser's `Expr` is first bound to a table's columns
+//! (`compile`, which resolves names, checks functions and infers the result kind once),
+//! then evaluated row by row (`Scalar::eval`). Column reads borrow from the table; only
+//! computed values allocate. Semantics follow Kusto: nulls propagate through comparisons
+//! and arithmetic, string operators convert their operands to text.
+
+use std::cmp::Ordering;
+
+use super::strings::{self, TermMatch};
+use super::{EngineError, ExecContext, Loc};
+use crate::data::format::plain_text;
+use crate::data::time::{TICKS_PER_DAY, parse_datetime};
+use crate::data::value::parse_guid;
+use crate::data::{Kind, Table, Value, ValueRef};
+use crate::kql::ast::{BinOp, Expr, ExprKind, Literal, ScalarType, UnaryOp};
+
+/// A value during evaluation: borrowed from a column, or computed.
+#[derive(Debug, Clone)]
+pub enum Val<'t> {
+    Ref(ValueRef<'t>),
+    Own(Value),
+}
+
+impl Val<'_> {
+    pub fn get(&self) -> ValueRef<'_> {
+        match self {
+            Val::Ref(v) => *v,
+            Val::Own(v) => v.as_ref(),
+        }
+    }
+}
+
+const NULL: Val<'static> = Val::Ref(ValueRef::Null);
+
+/// Scalar functions the local engine knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Ago,
+    Now,
+    Not,
+    IsEmpty,
+    IsNotEmpty,
+    IsNull,
+    IsNotNull,
+    ToLower,
+    ToUpper,
+    StrLen,
+    ToStr,
+    ToLong,
+    ToInt,
+    ToReal,
+    ToBool,
+    ToDateTime,
+    ToTimeSpan,
+    ToGuid,
+}
+
+/// (name, function, min args, max args)
+const FUNCTIONS: &[(&str, Func, usize, usize)] = &[
+    ("ago", Func::Ago, 1, 1),
+    ("now", Func::Now, 0, 1),
+    ("not", Func::Not, 1, 1),
+    ("isempty", Func::IsEmpty, 1, 1),
+    ("isnotempty", Func::IsNotEmpty, 1, 1),
+    ("notempty", Func::IsNotEmpty, 1, 1),
+    ("isnull", Func::IsNull, 1, 1),
+    ("isnotnull", Func::IsNotNull, 1, 1),
+    ("notnull", Func::IsNotNull, 1, 1),
+    ("tolower", Func::ToLower, 1, 1),
+    ("toupper", Func::ToUpper, 1, 1),
+    ("strlen", Func::StrLen, 1, 1),
+    ("tostring", Func::ToStr, 1, 1),
+    ("tolong", Func::ToLong, 1, 1),
+    ("toint", Func::ToInt, 1, 1),
+    ("toreal", Func::ToReal, 1, 1),
+    ("todouble", Func::ToReal, 1, 1),
+    ("tobool", Func::ToBool, 1, 1),
+    ("toboolean", Func::ToBool, 1, 1),
+    ("todatetime", Func::ToDateTime, 1, 1),
+    ("totimespan", Func::ToTimeSpan, 1, 1),
+    ("toguid", Func::ToGuid, 1, 1),
+];
+
+impl Func {
+    fn kind(self) -> Kind {
+        match self {
+            Func::Ago | Func::Now | Func::ToDateTime => Kind::DateTime,
+            Func::Not
+            | Func::IsEmpty
+            | Func::IsNotEmpty
+            | Func::IsNull
+            | Func::IsNotNull
+            | Func::ToBool => Kind::Bool,
+            Func::ToLower | Func::ToUpper | Func::ToStr => Kind::String,
+            Func::StrLen | Func::ToLong => Kind::Long,
+            Func::ToInt => Kind::Int,
+            Func::ToReal => Kind::Real,
+            Func::ToTimeSpan => Kind::TimeSpan,
+            Func::ToGuid => Kind::Guid,
+        }
+    }
+}
+
+/// A bound expression, ready to evaluate against rows of one table.
+#[derive(Debug, Clone)]
+pub enum Scalar {
+    Column(usize),
+    Const(Value),
+    Binary(BinOp, Box<Scalar>, Box<Scalar>),
+    Regex(Box<Scalar>, regex::Regex, bool),
+    Neg(Box<Scalar>),
+    Call(Func, Vec<Scalar>),
+    In {
+        expr: Box<Scalar>,
+        list: Vec<Value>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    Between {
+        expr: Box<Scalar>,
+        low: Box<Scalar>,
+        high: Box<Scalar>,
+        negated: bool,
+    },
+    Terms {
+        expr: Box<Scalar>,
+        terms: Vec<String>,
+        all: bool,
+    },
+}
+
+/// A bound expression and the kind of value it produces.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub scalar: Scalar,
+    pub kind: Kind,
+}
+
+/// Bind `expr` to `table`'s columns. `what` names the operator for error messages.
+pub fn compile(
+    expr: &Expr,
+    table: &Table,
+    ctx: &ExecContext,
+    what: &str,
+) -> Result<Bound, EngineError> {
+    Compiler { table, ctx, what }.compile(expr)
+}
+
+struct Compiler<'a> {
+    table: &'a Table,
+    ctx: &'a ExecContext,
+    what: &'a str,
+}
+
+impl Compiler<'_> {
+    fn compile(&self, expr: &Expr) -> Result<Bound, EngineError> {
+        let loc = Loc(expr.span);
+        Ok(match &expr.kind {
+            ExprKind::Literal(lit) => {
+                let value = literal(lit, loc)?;
+                let kind = literal_kind(lit);
+                Bound {
+                    scalar: Scalar::Const(value),
+                    kind,
+                }
+            }
+            ExprKind::Name(name) => self.column(name, loc)?,
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, loc)?,
+            ExprKind::Unary { op, expr } => {
+                let inner = self.compile(expr)?;
+                if !inner.kind.is_numeric() && inner.kind != Kind::TimeSpan {
+                    return Err(loc.semantic(format!(
+                        "unary minus needs a number or timespan, not {}",
+                        inner.kind
+                    )));
+                }
+                match op {
+                    UnaryOp::Plus => inner,
+                    UnaryOp::Neg => Bound {
+                        kind: inner.kind,
+                        scalar: Scalar::Neg(Box::new(inner.scalar)),
+                    },
+                }
+            }
+            ExprKind::Call(call) => {
+                let name = call.name.name.as_str();
+                let Some(&(_, func, min, max)) = FUNCTIONS.iter().find(|(n, ..)| *n == name) else {
+                    return Err(loc.unsupported(format!("function {name}()")));
+                };
+                if call.args.len() < min || call.args.len() > max {
+                    return Err(loc.semantic(format!(
+                        "{name}() takes {min}..{max} arguments, got {}",
+                        call.args.len()
+                    )));
+                }
+                let args = call
+                    .args
+                    .iter()
+                    .map(|a| self.compile(a).map(|b| b.scalar))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Bound {
+                    scalar: Scalar::Call(func, args),
+                    kind: func.kind(),
+                }
+            }
+            ExprKind::In {
+                expr,
+                list,
+                negated,
+                case_insensitive,
+            } => {
+                let inner = self.compile(expr)?;
+                let mut values = Vec::with_capacity(list.len());
+                for item in list {
+                    let b = self.compile(item)?;
+                    match b.scalar {
+                        Scalar::Const(v) => values.push(v),
+                        _ => {
+                            return Err(
+                                Loc(item.span).unsupported("non-constant values in an 'in' list")
+                            );
+                        }
+                    }
+                }
+                Bound {
+                    scalar: Scalar::In {
+                        expr: Box::new(inner.scalar),
+                        list: values,
+                        negated: *negated,
+                        case_insensitive: *case_insensitive,
+                    },
+                    kind: Kind::Bool,
+                }
+            }
+            ExprKind::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => Bound {
+                scalar: Scalar::Between {
+                    expr: Box::new(self.compile(expr)?.scalar),
+                    low: Box::new(self.compile(low)?.scalar),
+                    high: Box::new(self.compile(high)?.scalar),
+                    negated: *negated,
+                },
+                kind: Kind::Bool,
+            },
+            ExprKind::Tabular(_) => return Err(loc.unsupported("tabular subqueries")),
+            ExprKind::Member { .. } | ExprKind::Index { .. } => {
+                return Err(loc.unsupported("dynamic property access"));
+            }
+            ExprKind::List(_) => {
+                return Err(
+                    loc.semantic("a parenthesised list is only valid after has_any / has_all")
+                );
+            }
+            ExprKind::NamedArg { .. } => {
+                return Err(loc.semantic("a named argument is only valid inside a call"));
+            }
+            ExprKind::Star => return Err(loc.semantic("'*' is not valid here")),
+            ExprKind::Error => return Err(loc.syntax("incomplete expression")),
+        })
+    }
+
+    fn column(&self, name: &str, loc: Loc) -> Result<Bound, EngineError> {
+        if let Some(i) = self.table.column_index(name) {
+            return Ok(Bound {
+                scalar: Scalar::Column(i),
+                kind: self.table.columns()[i].kind(),
+            });
+        }
+        let hint = self
+            .table
+            .columns()
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| {
+                format!(
+                    " (did you mean '{}'? column names are case-sensitive)",
+                    c.name
+                )
+            })
+            .unwrap_or_default();
+        Err(loc.semantic(format!(
+            "'{}' operator: Failed to resolve scalar expression named '{name}'{hint}",
+            self.what
+        )))
+    }
+
+    fn binary(&self, op: BinOp, lhs: &Expr, rhs: &Expr, loc: Loc) -> Result<Bound, EngineError> {
+        use BinOp::*;
+        let l = self.compile(lhs)?;
+        if matches!(op, HasAny | HasAll) {
+            let ExprKind::List(items) = &rhs.kind else {
+                return Err(Loc(rhs.span).semantic("has_any / has_all need a parenthesised list"));
+            };
+            let mut terms = Vec::new();
+            for item in items {
+                match self.compile(item)?.scalar {
+                    Scalar::Const(v) => terms.push(plain_text(v.as_ref()).into_owned()),
+                    _ => {
+                        return Err(
+                            Loc(item.span).unsupported("non-constant has_any / has_all terms")
+                        );
+                    }
+                }
+            }
+            let all = op == HasAll;
+            return Ok(Bound {
+                scalar: Scalar::Terms {
+                    expr: Box::new(l.scalar),
+                    terms,
+                    all,
+                },
+                kind: Kind::Bool,
+            });
+        }
+        let r = self.compile(rhs)?;
+        if op == MatchesRegex {
+            let Scalar::Const(Value::String(pattern)) = &r.scalar else {
+                return Err(
+                    Loc(rhs.span).unsupported("a regular expression that is not a string literal")
+                );
+            };
+            let re = regex::Regex::new(pattern)
+                .map_err(|e| Loc(rhs.span).semantic(format!("invalid regular expression: {e}")))?;
+            return Ok(Bound {
+                scalar: Scalar::Regex(Box::new(l.scalar), re, false),
+                kind: Kind::Bool,
+            });
+        }
+        if matches!(op, Like | NotLike) {
+            return Err(loc.unsupported("the legacy 'like' operator"));
+        }
+        let kind = if op.is_arithmetic() {
+            arithmetic_kind(op, l.kind, r.kind).ok_or_else(|| {
+                loc.semantic(format!("cannot apply {op:?} to {} and {}", l.kind, r.kind))
+            })?
+        } else {
+            Kind::Bool
+        };
+        let scalar = fold_constant(
+            Scalar::Binary(op, Box::new(l.scalar), Box::new(r.scalar)),
+            self.ctx,
+        );
+        Ok(Bound { scalar, kind })
+    }
+}
+
+/// Evaluate constant sub-expressions once (e.g. `ago(7d)`), so rows do not repeat them.
+fn fold_constant(s: Scalar, ctx: &ExecContext) -> Scalar {
+    if let Scalar::Binary(_, l, r) = &s
+        && is_const(l)
+        && is_const(r)
+    {
+        return Scalar::Const(s.eval(&Table::default(), 0, ctx).get().to_owned());
+    }
+    s
+}
+
+fn is_const(s: &Scalar) -> bool {
+    match s {
+        Scalar::Const(_) => true,
+        Scalar::Call(Func::Ago | Func::Now, args) => args.iter().all(is_const),
+        _ => false,
+    }
+}
+
+fn arithmetic_kind(op: BinOp, l: Kind, r: Kind) -> Option<Kind> {
+    use Kind::*;
+    Some(match (l, r) {
+        (Int, Int) => Int,
+        (Int | Long, Int | Long) => Long,
+        (Int | Long | Real, Int | Long | Real) => Real,
+        (DateTime, DateTime) if op == BinOp::Sub => TimeSpan,
+        (DateTime, TimeSpan) if matches!(op, BinOp::Add | BinOp::Sub) => DateTime,
+        (TimeSpan, DateTime) if op == BinOp::Add => DateTime,
+        (TimeSpan, TimeSpan) if op == BinOp::Div => Real,
+        (TimeSpan, TimeSpan) if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mod) => TimeSpan,
+        (TimeSpan, Int | Long | Real) if matches!(op, BinOp::Mul | BinOp::Div) => TimeSpan,
+        (Int | Long | Real, TimeSpan) if op == BinOp::Mul => TimeSpan,
+        _ => return None,
+    })
+}
+
+fn literal_kind(lit: &Literal) -> Kind {
+    match lit {
+        Literal::String(_) => Kind::String,
+        Literal::Long(_) => Kind::Long,
+        Literal::Int(_) => Kind::Int,
+        Literal::Real(_) | Literal::Decimal(_) => Kind::Real,
+        Literal::Bool(_) => Kind::Bool,
+        Literal::DateTime(_) => Kind::DateTime,
+        Literal::TimeSpan(_) => Kind::TimeSpan,
+        Literal::Guid(_) => Kind::Guid,
+        Literal::Dynamic(_) => Kind::Dynamic,
+        Literal::Null(t) | Literal::Type(t) => scalar_type_kind(*t),
+    }
+}
+
+/// The storage kind of a KQL type.
+pub fn scalar_type_kind(t: ScalarType) -> Kind {
+    match t {
+        ScalarType::Bool => Kind::Bool,
+        ScalarType::Int => Kind::Int,
+        ScalarType::Long => Kind::Long,
+        ScalarType::Real | ScalarType::Decimal => Kind::Real,
+        ScalarType::String => Kind::String,
+        ScalarType::DateTime => Kind::DateTime,
+        ScalarType::TimeSpan => Kind::TimeSpan,
+        ScalarType::Guid => Kind::Guid,
+        ScalarType::Dynamic => Kind::Dynamic,
+    }
+}
+
+fn literal(lit: &Literal, loc: Loc) -> Result<Value, EngineError> {
+    Ok(match lit {
+        Literal::String(s) => Value::String(s.clone()),
+        Literal::Long(v) => Value::Long(*v),
+        Literal::Int(v) => Value::Int(*v),
+        Literal::Real(v) => Value::Real(*v),
+        Literal::Decimal(s) => Value::Real(
+            s.trim()
+                .parse()
+                .map_err(|_| loc.semantic(format!("invalid decimal literal '{s}'")))?,
+        ),
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::DateTime(s) => match s.trim() {
+            "null" => Value::Null,
+            t => Value::DateTime(
+                parse_datetime(t)
+                    .ok_or_else(|| loc.semantic(format!("invalid datetime literal '{t}'")))?,
+            ),
+        },
+        Literal::TimeSpan(t) => Value::TimeSpan(*t),
+        Literal::Guid(s) => match s.trim() {
+            "null" => Value::Null,
+            t => Value::Guid(
+                parse_guid(t).ok_or_else(|| loc.semantic(format!("invalid guid literal '{t}'")))?,
+            ),
+        },
+        Literal::Dynamic(j) => Value::dynamic(j),
+        Literal::Null(_) => Value::Null,
+        Literal::Type(_) => return Err(loc.unsupported("typeof() outside a type position")),
+    })
+}
+
+impl Scalar {
+    /// Evaluate on `row` of `table`.
+    pub fn eval<'t>(&'t self, table: &'t Table, row: usize, ctx: &ExecContext) -> Val<'t> {
+        match self {
+            Scalar::Column(i) => Val::Ref(table.cell(row, *i)),
+            Scalar::Const(v) => Val::Ref(v.as_ref()),
+            Scalar::Neg(e) => Val::Own(match e.eval(table, row, ctx).get() {
+                ValueRef::Int(v) => Value::Int(v.wrapping_neg()),
+                ValueRef::Long(v) => Value::Long(v.wrapping_neg()),
+                ValueRef::Real(v) => Value::Real(-v),
+                ValueRef::TimeSpan(v) => Value::TimeSpan(v.wrapping_neg()),
+                _ => Value::Null,
+            }),
+            Scalar::Binary(op, l, r) => binary(*op, l, r, table, row, ctx),
+            Scalar::Regex(e, re, negated) => {
+                let v = e.eval(table, row, ctx);
+                match v.get() {
+                    ValueRef::Null => NULL,
+                    x => Val::Own(Value::Bool(re.is_match(&plain_text(x)) != *negated)),
+                }
+            }
+            Scalar::Call(f, args) => call(*f, args, table, row, ctx),
+            Scalar::In {
+                expr,
+                list,
+                negated,
+                case_insensitive,
+            } => {
+                let v = expr.eval(table, row, ctx);
+                let v = v.get();
+                let found = list
+                    .iter()
+                    .any(|c| equals(v, c.as_ref(), *case_insensitive) == Some(true));
+                Val::Own(Value::Bool(found != *negated))
+            }
+            Scalar::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let (v, lo, hi) = (
+                    expr.eval(table, row, ctx),
+                    low.eval(table, row, ctx),
+                    high.eval(table, row, ctx),
+                );
+                let hi = match (lo.get(), hi.get()) {
+                    (ValueRef::DateTime(a), ValueRef::TimeSpan(b)) => {
+                        Val::Own(Value::DateTime(a.saturating_add(b)))
+                    }
+                    _ => hi,
+                };
+                match (compare(v.get(), lo.get()), compare(v.get(), hi.get())) {
+                    (Some(a), Some(b)) => Val::Own(Value::Bool(
+                        (a != Ordering::Less && b != Ordering::Greater) != *negated,
+                    )),
+                    _ => NULL,
+                }
+            }
+            Scalar::Terms { expr, terms, all } => {
+                let v = expr.eval(table, row, ctx);
+                let text = plain_text(v.get());
+                let hit = |t: &String| strings::has_term(&text, t, TermMatch::Whole, false);
+                Val::Own(Value::Bool(if *all {
+                    terms.iter().all(hit)
+                } else {
+                    terms.iter().any(hit)
+                }))
+            }
+        }
+    }
+}
+
+/// Truthiness for `where`: only `true` keeps a row.
+pub fn is_true(v: ValueRef<'_>) -> bool {
+    matches!(v, ValueRef::Bool(true))
+}
+
+/// Ordering of two non-null comparable values (numbers across kinds, strings ordinally).
+fn compare(a: ValueRef<'_>, b: ValueRef<'_>) -> Option<Ordering> {
+    use ValueRef as V;
+    match (a, b) {
+        (V::Null, _) | (_, V::Null) => None,
+        (V::String(x), V::String(y)) => Some(x.cmp(y)),
+        (V::DateTime(x), V::DateTime(y)) | (V::TimeSpan(x), V::TimeSpan(y)) => Some(x.cmp(&y)),
+        (V::Bool(x), V::Bool(y)) => Some(x.cmp(&y)),
+        (V::Guid(x), V::Guid(y)) => Some(x.cmp(&y)),
+        (x, y) if x.as_f64().is_some() && y.as_f64().is_some() => Some(x.total_cmp(y)),
+        (V::DateTime(x), V::String(s)) => parse_datetime(s).map(|y| x.cmp(&y)),
+        (V::String(s), V::DateTime(y)) => parse_datetime(s).map(|x| x.cmp(&y)),
+        _ => None,
+    }
+}
+
+/// `==` (or `=~` with `ci`): None when either side is null.
+fn equals(a: ValueRef<'_>, b: ValueRef<'_>, ci: bool) -> Option<bool> {
+    match (a, b) {
+        (ValueRef::Null, _) | (_, ValueRef::Null) => None,
+        (ValueRef::String(x), ValueRef::String(y)) => {
+            Some(if ci { strings::eq_ci(x, y) } else { x == y })
+        }
+        (ValueRef::Dynamic(x), y) | (y, ValueRef::Dynamic(x)) => {
+            let text = plain_text(ValueRef::Dynamic(x));
+            let other = plain_text(y);
+            Some(if ci {
+                strings::eq_ci(&text, &other)
+            } else {
+                text == other
+            })
+        }
+        (x, y) => compare(x, y).map(|o| o == Ordering::Equal),
+    }
+}
+
+fn boolean(b: Option<bool>) -> Val<'static> {
+    b.map_or(NULL, |b| Val::Own(Value::Bool(b)))
+}
+
+fn binary<'t>(
+    op: BinOp,
+    l: &'t Scalar,
+    r: &'t Scalar,
+    table: &'t Table,
+    row: usize,
+    ctx: &ExecContext,
+) -> Val<'t> {
+    use BinOp::*;
+    // and/or short-circuit with Kusto's three-valued logic.
+    if op == And || op == Or {
+        let a = l.eval(table, row, ctx);
+        let a = bool_of(a.get());
+        if (op == And && a == Some(false)) || (op == Or && a == Some(true)) {
+            return boolean(a);
+        }
+        let b = r.eval(table, row, ctx);
+        let b = bool_of(b.get());
+        return boolean(match (op, a, b) {
+            (And, Some(true), b) => b,
+            (And, None, Some(false)) => Some(false),
+            (Or, Some(false), b) => b,
+            (Or, None, Some(true)) => Some(true),
+            _ => None,
+        });
+    }
+    let (a, b) = (l.eval(table, row, ctx), r.eval(table, row, ctx));
+    let (a, b) = (a.get(), b.get());
+    if op.is_arithmetic() {
+        return arithmetic(op, a, b).map_or(NULL, Val::Own);
+    }
+    let ord = || compare(a, b);
+    match op {
+        Eq => boolean(equals(a, b, false)),
+        NotEq => boolean(equals(a, b, false).map(|x| !x)),
+        EqCi => boolean(equals(a, b, true)),
+        NotEqCi => boolean(equals(a, b, true).map(|x| !x)),
+        Lt => boolean(ord().map(|o| o == Ordering::Less)),
+        Le => boolean(ord().map(|o| o != Ordering::Greater)),
+        Gt => boolean(ord().map(|o| o == Ordering::Greater)),
+        Ge => boolean(ord().map(|o| o != Ordering::Less)),
+        _ => {
+            let (hay, needle) = (plain_text(a), plain_text(b));
+            let (hay, needle) = (hay.as_ref(), needle.as_ref());
+            let (matched, negated) = match op {
+                Has => (
+                    strings::has_term(hay, needle, TermMatch::Whole, false),
+                    false,
+                ),
+                NotHas => (
+                    strings::has_term(hay, needle, TermMatch::Whole, false),
+                    true,
+                ),
+                HasCs => (
+                    strings::has_term(hay, needle, TermMatch::Whole, true),
+                    false,
+                ),
+                NotHasCs => (strings::has_term(hay, needle, TermMatch::Whole, true), true),
+                HasPrefix => (
+                    strings::has_term(hay, needle, TermMatch::Prefix, false),
+                    false,
+                ),
+                NotHasPrefix => (
+                    strings::has_term(hay, needle, TermMatch::Prefix, false),
+                    true,
+                ),
+                HasPrefixCs => (
+                    strings::has_term(hay, needle, TermMatch::Prefix, true),
+                    false,
+                ),
+                NotHasPrefixCs => (
+                    strings::has_term(hay, needle, TermMatch::Prefix, true),
+                    true,
+                ),
+                HasSuffix => (
+                    strings::has_term(hay, needle, TermMatch::Suffix, false),
+                    false,
+                ),
+                NotHasSuffix => (
+                    strings::has_term(hay, needle, TermMatch::Suffix, false),
+                    true,
+                ),
+                HasSuffixCs => (
+                    strings::has_term(hay, needle, TermMatch::Suffix, true),
+                    false,
+                ),
+                NotHasSuffixCs => (
+                    strings::has_term(hay, needle, TermMatch::Suffix, true),
+                    true,
+                ),
+                Contains => (strings::contains(hay, needle, false), false),
+                NotContains => (strings::contains(hay, needle, false), true),
+                ContainsCs => (strings::contains(hay, needle, true), false),
+                NotContainsCs => (strings::contains(hay, needle, true), true),
+                StartsWith => (strings::starts_with(hay, needle, false), false),
+                NotStartsWith => (strings::starts_with(hay, needle, false), true),
+                StartsWithCs => (strings::starts_with(hay, needle, true), false),
+                NotStartsWithCs => (strings::starts_with(hay, needle, true), true),
+                EndsWith => (strings::ends_with(hay, needle, false), false),
+                NotEndsWith => (strings::ends_with(hay, needle, false), true),
+                EndsWithCs => (strings::ends_with(hay, needle, true), false),
+                NotEndsWithCs => (strings::ends_with(hay, needle, true), true),
+                // Compiled into other `Scalar` forms; never reach here.
+                Or | And | Eq | NotEq | EqCi | NotEqCi | Lt | Le | Gt | Ge | Add | Sub | Mul
+                | Div | Mod | MatchesRegex | HasAny | HasAll | Like | NotLike => return NULL,
+            };
+            Val::Own(Value::Bool(matched != negated))
+        }
+    }
+}
+
+fn bool_of(v: ValueRef<'_>) -> Option<bool> {
+    match v {
+        ValueRef::Bool(b) => Some(b),
+        _ => None,
+    }
+}
+
+fn arithmetic(op: BinOp, a: ValueRef<'_>, b: ValueRef<'_>) -> Option<Value> {
+    use BinOp::*;
+    use ValueRef as V;
+    let int = |x: i64, y: i64| -> Option<i64> {
+        match op {
+            Add => x.checked_add(y),
+            Sub => x.checked_sub(y),
+            Mul => x.checked_mul(y),
+            Div => x.checked_div(y),
+            Mod => x.checked_rem(y),
+            _ => None,
+        }
+    };
+    let real = |x: f64, y: f64| -> f64 {
+        match op {
+            Add => x + y,
+            Sub => x - y,
+            Mul => x * y,
+            Div => x / y,
+            _ => x % y,
+        }
+    };
+    Some(match (a, b) {
+        (V::Int(x), V::Int(y)) => Value::Int(i32::try_from(int(x as i64, y as i64)?).ok()?),
+        (V::Int(_) | V::Long(_), V::Int(_) | V::Long(_)) => {
+            Value::Long(int(long_of(a)?, long_of(b)?)?)
+        }
+        (x, y) if x.as_f64().is_some() && y.as_f64().is_some() => {
+            Value::Real(real(x.as_f64()?, y.as_f64()?))
+        }
+        (V::DateTime(x), V::DateTime(y)) if op == Sub => Value::TimeSpan(x.checked_sub(y)?),
+        (V::DateTime(x), V::TimeSpan(y)) if op == Add || op == Sub => Value::DateTime(int(x, y)?),
+        (V::TimeSpan(x), V::DateTime(y)) if op == Add => Value::DateTime(x.checked_add(y)?),
+        (V::TimeSpan(x), V::TimeSpan(y)) if op == Div => Value::Real(x as f64 / y as f64),
+        (V::TimeSpan(x), V::TimeSpan(y)) => Value::TimeSpan(int(x, y)?),
+        (V::TimeSpan(x), y) if matches!(op, Mul | Div) => {
+            Value::TimeSpan(real(x as f64, y.as_f64()?) as i64)
+        }
+        (x, V::TimeSpan(y)) if op == Mul => Value::TimeSpan((x.as_f64()? * y as f64) as i64),
+        _ => return None,
+    })
+}
+
+fn long_of(v: ValueRef<'_>) -> Option<i64> {
+    match v {
+        ValueRef::Int(i) => Some(i as i64),
+        ValueRef::Long(i) => Some(i),
+        _ => None,
+    }
+}
+
+fn call<'t>(
+    f: Func,
+    args: &'t [Scalar],
+    table: &'t Table,
+    row: usize,
+    ctx: &ExecContext,
+) -> Val<'t> {
+    let arg = |i: usize| args.get(i).map_or(NULL, |a| a.eval(table, row, ctx));
+    let convert = |kind: Kind| -> Val<'t> {
+        let a = arg(0);
+        let mut col = crate::data::ColumnData::with_capacity(kind, 1);
+        col.push(a.get());
+        Val::Own(col.get(0).to_owned())
+    };
+    match f {
+        Func::Now => match arg(0).get() {
+            ValueRef::TimeSpan(t) => Val::Own(Value::DateTime(ctx.now.saturating_add(t))),
+            _ => Val::Own(Value::DateTime(ctx.now)),
+        },
+        Func::Ago => match arg(0).get() {
+            ValueRef::TimeSpan(t) => Val::Own(Value::DateTime(ctx.now.saturating_sub(t))),
+            // ago() of a number is days, as in Kusto's implicit timespan conversion.
+            v => v.as_f64().map_or(NULL, |d| {
+                Val::Own(Value::DateTime(ctx.now - (d * TICKS_PER_DAY as f64) as i64))
+            }),
+        },
+        Func::Not => boolean(bool_of(arg(0).get()).map(|b| !b)),
+        Func::IsEmpty => Val::Own(Value::Bool(plain_text(arg(0).get()).is_empty())),
+        Func::IsNotEmpty => Val::Own(Value::Bool(!plain_text(arg(0).get()).is_empty())),
+        Func::IsNull => Val::Own(Value::Bool(arg(0).get().is_null())),
+        Func::IsNotNull => Val::Own(Value::Bool(!arg(0).get().is_null())),
+        Func::ToLower => Val::Own(Value::String(plain_text(arg(0).get()).to_lowercase())),
+        Func::ToUpper => Val::Own(Value::String(plain_text(arg(0).get()).to_uppercase())),
+        Func::StrLen => Val::Own(Value::Long(plain_text(arg(0).get()).chars().count() as i64)),
+        Func::ToStr => Val::Own(Value::String(plain_text(arg(0).get()).into_owned())),
+        Func::ToLong => convert(Kind::Long),
+        Func::ToInt => convert(Kind::Int),
+        Func::ToReal => convert(Kind::Real),
+        Func::ToBool => convert(Kind::Bool),
+        Func::ToDateTime => convert(Kind::DateTime),
+        Func::ToTimeSpan => convert(Kind::TimeSpan),
+        Func::ToGuid => convert(Kind::Guid),
+    }
+}

@@ -1,0 +1,323 @@
+//! The workbench's state machine: what is on screen and how keys and worker events change
+//! it. `App` never touches the terminal or the network: it takes events in, queues
+//! `Command`s for the worker in `outbox`, and draws into a ratatui `Frame`. That is what
+//! makes whole screens snapshot-testable with scripted worker events.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+
+use super::editor::Editor;
+use super::grid::GridState;
+use super::keymap::{self, Action, Context};
+use super::theme::Theme;
+use super::{help, layout};
+use crate::backend::{BackendKind, RunError, RunRequest};
+use crate::data::ResultSet;
+use crate::quota::QuotaSnapshot;
+use crate::worker::{Command, QueryId, WorkerEvent};
+
+/// Which pane takes keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Editor,
+    Grid,
+}
+
+/// A modal on top of the panes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    ConfirmQuit,
+}
+
+/// The query in flight.
+#[derive(Clone, Debug)]
+pub struct Running {
+    pub id: QueryId,
+    pub started: Instant,
+    /// Byte offset of the query in the editor text, to place error positions.
+    pub offset: usize,
+}
+
+/// The outcome of the last finished run, for the results title and the status bar.
+#[derive(Clone, Debug)]
+pub enum LastRun {
+    Ok { rows: usize, elapsed: Duration },
+    Failed { error: RunError, offset: usize },
+    Cancelled,
+}
+
+pub struct App {
+    pub editor: Editor,
+    pub grid: GridState,
+    pub result: Option<Arc<ResultSet>>,
+    pub focus: Focus,
+    pub overlay: Option<Overlay>,
+    pub running: Option<Running>,
+    pub last: Option<LastRun>,
+    pub backend: BackendKind,
+    /// What the backend holds, once it is ready ("demo dataset: 14 tables, 50,210 rows").
+    pub backend_info: Option<String>,
+    pub quota: QuotaSnapshot,
+    /// A one-line notice for the status bar (e.g. "Nothing to run").
+    pub notice: Option<String>,
+    pub theme: Theme,
+    /// Commands for the worker; the event loop sends them.
+    pub outbox: Vec<Command>,
+    pub should_quit: bool,
+    next_id: u64,
+}
+
+impl App {
+    pub fn new(backend: BackendKind, theme: Theme) -> Self {
+        App {
+            editor: Editor::new(),
+            grid: GridState::default(),
+            result: None,
+            focus: Focus::Editor,
+            overlay: None,
+            running: None,
+            last: None,
+            backend,
+            backend_info: None,
+            quota: QuotaSnapshot::unmetered(backend.name()),
+            notice: None,
+            theme,
+            outbox: Vec::new(),
+            should_quit: false,
+            next_id: 1,
+        }
+    }
+
+    /// Handle one terminal event. Returns whether anything changed that needs a redraw.
+    pub fn on_event(&mut self, event: Event) -> bool {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                self.on_key(key);
+                true
+            }
+            Event::Paste(text) => {
+                if self.overlay.is_none() {
+                    self.focus = Focus::Editor;
+                    self.editor.paste(&text);
+                }
+                true
+            }
+            Event::Resize(..) | Event::FocusGained => true,
+            _ => false,
+        }
+    }
+
+    fn context(&self) -> Context {
+        match self.focus {
+            Focus::Editor => Context::Editor,
+            Focus::Grid => Context::Grid,
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        self.notice = None;
+        match self.overlay {
+            Some(Overlay::ConfirmQuit) => return self.on_confirm_quit_key(key),
+            Some(Overlay::Help { .. }) => return self.on_help_key(key),
+            None => {}
+        }
+        match keymap::lookup(self.context(), &key) {
+            Some(action) => self.act(action),
+            None if self.focus == Focus::Editor => {
+                self.editor.input(key);
+            }
+            None => {}
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Run => self.run_at_cursor(),
+            Action::Cancel => self.cancel(),
+            Action::Quit => self.request_quit(),
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::FocusNext | Action::FocusPrev => {
+                self.focus = if self.focus == Focus::Editor {
+                    Focus::Grid
+                } else {
+                    Focus::Editor
+                }
+            }
+            Action::FocusEditor => self.focus = Focus::Editor,
+            Action::FocusGrid => self.focus = Focus::Grid,
+            Action::Undo => {
+                self.editor.undo();
+            }
+            Action::Redo => {
+                self.editor.redo();
+            }
+            Action::SelectAll => self.editor.select_all(),
+            Action::PasteYank => {
+                let yanked = self.editor.yank_text();
+                self.editor.insert_str(&yanked);
+            }
+            Action::Up => self.grid.up(1),
+            Action::Down => self.grid.down(1),
+            Action::Left => self.grid.left(1),
+            Action::Right => self.grid.right(1),
+            Action::PageUp => self.grid.page_up(),
+            Action::PageDown => self.grid.page_down(),
+            Action::FirstColumn => self.grid.home(),
+            Action::LastColumn => self.grid.end(),
+            Action::Top => self.grid.top(),
+            Action::Bottom => self.grid.bottom(),
+            Action::EditorBuiltin => {}
+        }
+    }
+
+    fn on_help_key(&mut self, key: KeyEvent) {
+        use crossterm::event::KeyCode as K;
+        let Some(Overlay::Help { scroll }) = &mut self.overlay else {
+            return;
+        };
+        match key.code {
+            K::Up | K::Char('k') => *scroll = scroll.saturating_sub(1),
+            K::Down | K::Char('j') => *scroll = scroll.saturating_add(1),
+            K::PageUp => *scroll = scroll.saturating_sub(10),
+            K::PageDown => *scroll = scroll.saturating_add(10),
+            K::Char('q')
+                if key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                self.request_quit()
+            }
+            _ => self.overlay = None,
+        }
+    }
+
+    fn on_confirm_quit_key(&mut self, key: KeyEvent) {
+        use crossterm::event::KeyCode as K;
+        match key.code {
+            K::Char('y') | K::Char('Y') | K::Enter => self.quit_now(),
+            K::Char('q')
+                if key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                self.quit_now()
+            }
+            _ => self.overlay = None,
+        }
+    }
+
+    fn request_quit(&mut self) {
+        if self.running.is_some() {
+            self.overlay = Some(Overlay::ConfirmQuit);
+        } else {
+            self.quit_now();
+        }
+    }
+
+    fn quit_now(&mut self) {
+        if let Some(running) = &self.running {
+            self.outbox.push(Command::Cancel { id: running.id });
+        }
+        self.should_quit = true;
+    }
+
+    /// Run the selection, or the query under the cursor (queries are separated by blank
+    /// lines, as in the Defender portal).
+    pub fn run_at_cursor(&mut self) {
+        if self.running.is_some() {
+            self.notice = Some("A query is already running; Esc cancels it.".into());
+            return;
+        }
+        let text = self.editor.text();
+        let range = self
+            .editor
+            .selection_byte_range()
+            .filter(|r| !text[r.clone()].trim().is_empty())
+            .or_else(|| crate::kql::split::query_at(&text, self.editor.cursor_byte_offset()));
+        let Some(range) = range else {
+            self.notice = Some("Nothing to run: type a query first.".into());
+            return;
+        };
+        let id = QueryId(self.next_id);
+        self.next_id += 1;
+        let query = text[range.clone()].to_string();
+        self.outbox.push(Command::Run {
+            id,
+            request: RunRequest::new(query),
+        });
+        self.running = Some(Running {
+            id,
+            started: Instant::now(),
+            offset: range.start,
+        });
+    }
+
+    fn cancel(&mut self) {
+        if let Some(running) = &self.running {
+            self.outbox.push(Command::Cancel { id: running.id });
+            self.notice = Some("Cancelling…".into());
+        } else if self.editor.selection_byte_range().is_some() {
+            self.editor.cancel_selection();
+        }
+    }
+
+    /// Apply one event from the worker.
+    pub fn on_worker_event(&mut self, event: WorkerEvent) {
+        let is_current = |app: &App, id: QueryId| app.running.as_ref().is_some_and(|r| r.id == id);
+        match event {
+            WorkerEvent::Ready { description } => self.backend_info = Some(description),
+            WorkerEvent::Unavailable { reason } => {
+                self.backend_info = Some("unavailable".into());
+                self.notice = Some(reason);
+            }
+            WorkerEvent::Started { .. } => {}
+            WorkerEvent::Finished { id, result } if is_current(self, id) => {
+                self.running = None;
+                self.last = Some(LastRun::Ok {
+                    rows: result.table.row_count(),
+                    elapsed: result.origin.elapsed,
+                });
+                self.grid = GridState::for_table(&result.table);
+                self.result = Some(result);
+            }
+            WorkerEvent::Failed { id, error, .. } if is_current(self, id) => {
+                let offset = self.running.take().map_or(0, |r| r.offset);
+                self.last = Some(LastRun::Failed { error, offset });
+            }
+            WorkerEvent::Cancelled { id } if is_current(self, id) => {
+                self.running = None;
+                self.last = Some(LastRun::Cancelled);
+            }
+            WorkerEvent::Finished { .. }
+            | WorkerEvent::Failed { .. }
+            | WorkerEvent::Cancelled { .. } => {}
+            WorkerEvent::Quota(snapshot) => self.quota = snapshot,
+        }
+    }
+
+    /// Whether something on screen changes with time alone (a running query's clock).
+    pub fn is_animating(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Draw the whole screen. `now` is injected so snapshots are stable.
+    pub fn draw(&mut self, frame: &mut Frame, now: Instant) {
+        let area = frame.area();
+        let [main, status] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        let (editor_area, results_area) = layout::split_panes(main);
+        layout::draw_editor(self, frame, editor_area);
+        layout::draw_results(self, frame, results_area);
+        super::status::draw(self, frame, status, now);
+        match &self.overlay {
+            Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
+            Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Overlays: the key help (generated from the keymap table) and the quit confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::keymap::{self, Context};
+use super::theme::Theme;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+/// The help text, one line per binding, grouped by where it applies.
+pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for context in [Context::Global, Context::Editor, Context::Grid] {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(context.title(), theme.title));
+        for (_, keys, help) in keymap::help_rows().filter(|(c, ..)| *c == context) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<26}"), theme.status_key),
+                Span::raw(" "),
+                Span::styled(help, theme.text),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Ctrl+Enter works where the terminal reports it (kitty keyboard protocol);",
+        theme.dim,
+    ));
+    lines.push(Line::styled(
+        "F5 and Alt+Enter work everywhere, including tmux and SSH.",
+        theme.dim,
+    ));
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
+    let lines = help_lines(theme);
+    let height = (lines.len() as u16).saturating_add(2);
+    let popup = centered(area, 84, height);
+    let block = Block::bordered()
+        .border_style(theme.border_focused)
+        .title(Line::styled(" Keys ", theme.title))
+        .title_bottom(Line::styled(" Esc closes · ↑↓ scroll ", theme.dim));
+    let max_scroll = height.saturating_sub(popup.height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(max_scroll), 0)),
+        popup,
+    );
+}
+
+pub fn draw_confirm_quit(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let popup = centered(area, 44, 5);
+    let block = Block::bordered()
+        .border_style(theme.border_focused)
+        .title(Line::styled(" Quit? ", theme.title));
+    let text = vec![
+        Line::raw("A query is still running."),
+        Line::from(vec![
+            Span::raw("Quit anyway? "),
+            Span::styled("y", theme.status_key),
+            Span::raw(" / "),
+            Span::styled("n", theme.status_key),
+        ]),
+    ];
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(text).block(block).centered(), popup);
+}

@@ -1,0 +1,369 @@
+//! Every key the workbench answers to, as one table: dispatch reads it and the help overlay
+//! prints it, so the two cannot drift apart. Keys the editor handles itself (typing,
+//! cursor movement, selection) are listed for help only.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Anywhere, whatever has focus.
+    Global,
+    Editor,
+    Grid,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Anywhere",
+            Context::Editor => "Editor",
+            Context::Grid => "Results grid",
+        }
+    }
+}
+
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Run,
+    Cancel,
+    Quit,
+    Help,
+    FocusNext,
+    FocusPrev,
+    FocusEditor,
+    FocusGrid,
+    Undo,
+    Redo,
+    SelectAll,
+    PasteYank,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    FirstColumn,
+    LastColumn,
+    Top,
+    Bottom,
+    /// Handled by the editor widget itself; listed for the help overlay.
+    EditorBuiltin,
+}
+
+/// One key chord.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chord {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn key(code: KeyCode) -> Chord {
+    Chord {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn ctrl(code: KeyCode) -> Chord {
+    Chord {
+        code,
+        mods: KeyModifiers::CONTROL,
+    }
+}
+const fn alt(code: KeyCode) -> Chord {
+    Chord {
+        code,
+        mods: KeyModifiers::ALT,
+    }
+}
+const fn shift(code: KeyCode) -> Chord {
+    Chord {
+        code,
+        mods: KeyModifiers::SHIFT,
+    }
+}
+
+/// A row of the key table.
+pub struct Binding {
+    pub context: Context,
+    pub chords: &'static [Chord],
+    /// How the help overlay spells the keys.
+    pub keys: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+use Action as A;
+use Context as C;
+use KeyCode as K;
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        context: C::Global,
+        chords: &[
+            key(K::F(5)),
+            alt(K::Enter),
+            ctrl(K::Enter),
+            ctrl(K::Char('j')),
+        ],
+        keys: "F5  Alt+Enter  Ctrl+Enter",
+        action: A::Run,
+        help: "run the query under the cursor (or the selection)",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[key(K::Esc)],
+        keys: "Esc",
+        action: A::Cancel,
+        help: "cancel the running query",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[key(K::F(1))],
+        keys: "F1  ?",
+        action: A::Help,
+        help: "show or hide this help",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[ctrl(K::Char('q'))],
+        keys: "Ctrl+Q",
+        action: A::Quit,
+        help: "quit",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[key(K::Tab)],
+        keys: "Tab  Shift+Tab",
+        action: A::FocusNext,
+        help: "move focus between editor and results",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[shift(K::BackTab), key(K::BackTab)],
+        keys: "",
+        action: A::FocusPrev,
+        help: "",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[ctrl(K::Up)],
+        keys: "Ctrl+Up  Ctrl+Down",
+        action: A::FocusEditor,
+        help: "focus the editor / the results",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[ctrl(K::Down)],
+        keys: "",
+        action: A::FocusGrid,
+        help: "",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[ctrl(K::Char('z'))],
+        keys: "Ctrl+Z",
+        action: A::Undo,
+        help: "undo",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[ctrl(K::Char('y')), ctrl(K::Char('r'))],
+        keys: "Ctrl+Y  Ctrl+R",
+        action: A::Redo,
+        help: "redo",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[ctrl(K::Char('a'))],
+        keys: "Ctrl+A",
+        action: A::SelectAll,
+        help: "select all",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[ctrl(K::Char('v'))],
+        keys: "Ctrl+V",
+        action: A::PasteYank,
+        help: "paste what Ctrl+C / Ctrl+X took",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[],
+        keys: "Shift+arrows",
+        action: A::EditorBuiltin,
+        help: "select text; Ctrl+C copy, Ctrl+X cut",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[],
+        keys: "Ctrl+Left/Right",
+        action: A::EditorBuiltin,
+        help: "move by word; Home/End line start/end",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[],
+        keys: "Ctrl+K",
+        action: A::EditorBuiltin,
+        help: "delete to end of line",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[shift(K::Char('?')), key(K::Char('?'))],
+        keys: "",
+        action: A::Help,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Up), key(K::Char('k'))],
+        keys: "↑ ↓ ← →  h j k l",
+        action: A::Up,
+        help: "move the selected cell",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Down), key(K::Char('j'))],
+        keys: "",
+        action: A::Down,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Left), key(K::Char('h'))],
+        keys: "",
+        action: A::Left,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Right), key(K::Char('l'))],
+        keys: "",
+        action: A::Right,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::PageUp), ctrl(K::Char('b'))],
+        keys: "PgUp PgDn  Ctrl+B Ctrl+F",
+        action: A::PageUp,
+        help: "scroll a page",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::PageDown), ctrl(K::Char('f'))],
+        keys: "",
+        action: A::PageDown,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Home), key(K::Char('0'))],
+        keys: "Home End  0 $",
+        action: A::FirstColumn,
+        help: "first / last column",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::End), key(K::Char('$')), shift(K::Char('$'))],
+        keys: "",
+        action: A::LastColumn,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('g')), ctrl(K::Home)],
+        keys: "g G  Ctrl+Home Ctrl+End",
+        action: A::Top,
+        help: "first / last row",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('G')), shift(K::Char('G')), ctrl(K::End)],
+        keys: "",
+        action: A::Bottom,
+        help: "",
+    },
+];
+
+/// The action bound to `event` in `context` (global bindings first).
+pub fn lookup(context: Context, event: &KeyEvent) -> Option<Action> {
+    let chord = Chord {
+        code: event.code,
+        mods: event.modifiers,
+    };
+    let matches = |b: &&Binding| b.chords.contains(&chord);
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == Context::Global)
+        .find(matches)
+        .or_else(|| {
+            BINDINGS
+                .iter()
+                .filter(|b| b.context == context)
+                .find(matches)
+        })
+        .map(|b| b.action)
+}
+
+/// Rows for the help overlay: (context, keys, description), one per documented binding.
+pub fn help_rows() -> impl Iterator<Item = (Context, &'static str, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| !b.keys.is_empty())
+        .map(|b| (b.context, b.keys, b.help))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn run_has_keys_that_survive_tmux_and_ssh() {
+        for (code, mods) in [
+            (K::F(5), KeyModifiers::NONE),
+            (K::Enter, KeyModifiers::ALT),
+            (K::Enter, KeyModifiers::CONTROL),
+            (K::Char('j'), KeyModifiers::CONTROL),
+        ] {
+            assert_eq!(
+                lookup(C::Editor, &ev(code, mods)),
+                Some(A::Run),
+                "{code:?} {mods:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn grid_letters_do_not_steal_editor_typing() {
+        assert_eq!(
+            lookup(C::Editor, &ev(K::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            lookup(C::Editor, &ev(K::Char('?'), KeyModifiers::SHIFT)),
+            None
+        );
+        assert_eq!(
+            lookup(C::Grid, &ev(K::Char('j'), KeyModifiers::NONE)),
+            Some(A::Down)
+        );
+        assert_eq!(
+            lookup(C::Grid, &ev(K::Char('?'), KeyModifiers::SHIFT)),
+            Some(A::Help)
+        );
+    }
+
+    #[test]
+    fn every_documented_row_has_help_text() {
+        for (_, keys, help) in help_rows() {
+            assert!(!help.is_empty(), "{keys}");
+        }
+    }
+}

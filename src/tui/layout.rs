@@ -1,0 +1,170 @@
+//! Where the panes go and how each is framed: the editor on top, results below, with
+//! titles that say what the pane holds. Small terminals shrink the editor first; nothing
+//! here panics on any size.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::app::{App, Focus, LastRun};
+use super::editor::EditorView;
+use super::grid::Grid;
+use crate::data::format::{escape_control, group_digits};
+
+/// Split the main area into (editor, results).
+pub fn split_panes(area: Rect) -> (Rect, Rect) {
+    let h = area.height;
+    let editor = if h < 8 {
+        h / 2
+    } else {
+        (h * 35 / 100).clamp(5, 18)
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(editor), Constraint::Min(0)]).areas(area);
+    (top, bottom)
+}
+
+fn pane_block<'a>(app: &App, title: Vec<Span<'a>>, focused: bool) -> Block<'a> {
+    let style = if focused {
+        app.theme.border_focused
+    } else {
+        app.theme.border
+    };
+    Block::bordered()
+        .border_style(style)
+        .title(Line::from(title))
+}
+
+pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) {
+    let focused = app.focus == Focus::Editor && app.overlay.is_none();
+    let mut title = vec![Span::styled(" Query ", app.theme.title)];
+    if app.editor.lines().len() > 1 {
+        let (row, col) = app.editor.cursor();
+        title.push(Span::styled(
+            format!("{}:{} ", row + 1, col + 1),
+            app.theme.dim,
+        ));
+    }
+    let block = pane_block(app, title, focused);
+    let view = EditorView::new(&app.editor, &app.theme)
+        .focused(focused)
+        .block(block);
+    let cursor = view.cursor_position(area);
+    frame.render_widget(view, area);
+    if focused && let Some(pos) = cursor {
+        frame.set_cursor_position(pos);
+    }
+}
+
+/// The results pane: a one-line banner for errors and truncation, then the grid.
+pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
+    let focused = app.focus == Focus::Grid && app.overlay.is_none();
+    let mut title = vec![Span::styled(" Results ", app.theme.title)];
+    if let Some(result) = &app.result {
+        let t = &result.table;
+        title.push(Span::styled(
+            format!(
+                "{} rows × {} columns ",
+                group_digits(t.row_count()),
+                t.columns().len()
+            ),
+            app.theme.dim,
+        ));
+    }
+    let block = pane_block(app, title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let banners = banners(app);
+    let banner_height = (banners.len() as u16).min(inner.height.saturating_sub(1));
+    let [banner_area, grid_area] =
+        Layout::vertical([Constraint::Length(banner_height), Constraint::Min(0)]).areas(inner);
+    if banner_height > 0 {
+        frame.render_widget(
+            Paragraph::new(banners).wrap(Wrap { trim: false }),
+            banner_area,
+        );
+    }
+    match &app.result {
+        Some(result) => {
+            let grid = Grid::new(&result.table, &app.theme).focused(focused);
+            frame.render_stateful_widget(grid, grid_area, &mut app.grid);
+        }
+        None if banner_height == 0 => {
+            let hint = Line::styled("No results yet. Type a query and press F5.", app.theme.dim);
+            frame.render_widget(Paragraph::new(hint).centered(), centered_line(grid_area));
+        }
+        None => {}
+    }
+}
+
+fn banners(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(LastRun::Failed { error, offset }) = &app.last {
+        let mut text = format!("✗ {}", escape_control(&error.to_string()));
+        if let Some(at) = error.position() {
+            let (line, col) = line_col(&app.editor.text(), offset + at);
+            text.push_str(&format!(" (line {line}, column {col})"));
+        }
+        lines.push(Line::styled(text, app.theme.error));
+    }
+    if let Some(LastRun::Cancelled) = &app.last {
+        lines.push(Line::styled(
+            "Query cancelled; the results below are from the previous run.",
+            app.theme.warn,
+        ));
+    }
+    if let Some(result) = &app.result
+        && result.truncated
+    {
+        lines.push(Line::styled(
+            format!(
+                "⚠ TRUNCATED: the service stopped at {} rows; rows are missing. Narrow the query (time range, where, summarize).",
+                group_digits(result.table.row_count())
+            ),
+            app.theme.warn,
+        ));
+    }
+    lines
+}
+
+fn centered_line(area: Rect) -> Rect {
+    let y = area.y + area.height / 2;
+    Rect {
+        y,
+        height: area.height.min(1),
+        ..area
+    }
+}
+
+/// 1-based line and column (in chars) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_not_bytes() {
+        assert_eq!(line_col("ab\ncé|", 6), (2, 3));
+        assert_eq!(line_col("x", 99), (1, 2));
+    }
+
+    #[test]
+    fn panes_fit_any_height() {
+        for h in 0..60 {
+            let (top, bottom) = split_panes(Rect::new(0, 0, 40, h));
+            assert_eq!(top.height + bottom.height, h);
+        }
+    }
+}

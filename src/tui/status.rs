@@ -1,0 +1,172 @@
+//! The status bar: backend, what the last run returned and how long it took, the tenant
+//! quota spent, and the keys that matter now. Segments drop from the right when the
+//! terminal is narrow; the backend and the run state always stay.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, LastRun};
+use crate::data::format::{display_width, escape_control, group_digits};
+use crate::data::time::human_duration;
+use crate::quota::{QuotaSnapshot, WindowUsage};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
+    let t = &app.theme;
+    let info = app
+        .backend_info
+        .clone()
+        .unwrap_or_else(|| "loading…".into());
+    // (priority: lower survives longer on a narrow terminal, spans), in display order.
+    let mut segments: Vec<(u8, Vec<Span<'static>>)> = vec![
+        (
+            0,
+            vec![Span::styled(
+                format!(" {} ", app.backend.name().to_uppercase()),
+                t.status_key,
+            )],
+        ),
+        (4, vec![Span::styled(info, t.status)]),
+        (1, run_segment(app, now)),
+        (3, vec![Span::styled(quota_text(&app.quota), t.status)]),
+    ];
+    if let Some(notice) = &app.notice {
+        segments.push((
+            2,
+            vec![Span::styled(escape_control(notice).into_owned(), t.warn)],
+        ));
+    }
+    let hints = Span::styled("F5 run · F1 help · ^Q quit", t.dim);
+    let width = area.width as usize;
+    let seg_width = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| display_width(&s.content))
+            .sum::<usize>()
+    };
+    let total =
+        |segs: &[(u8, Vec<Span>)]| segs.iter().map(|(_, s)| seg_width(s) + 3).sum::<usize>();
+    while total(&segments) > width + 3 && segments.len() > 1 {
+        let drop = segments
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (p, _))| *p)
+            .map_or(0, |(i, _)| i);
+        segments.remove(drop);
+    }
+    let used = total(&segments).saturating_sub(3);
+    let mut spans = Vec::new();
+    for (i, (_, seg)) in segments.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" │ ", t.dim));
+        }
+        spans.extend(seg);
+    }
+    let hint_width = display_width(&hints.content);
+    if used + hint_width + 2 <= width {
+        spans.push(Span::raw(" ".repeat(width - used - hint_width)));
+        spans.push(hints);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
+}
+
+fn run_segment(app: &App, now: Instant) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    if let Some(running) = &app.running {
+        let elapsed = now.saturating_duration_since(running.started);
+        let frame = (elapsed.as_millis() / 100) as usize % SPINNER.len();
+        return vec![Span::styled(
+            format!(
+                "{} running {} · Esc cancels",
+                SPINNER[frame],
+                human_duration(elapsed)
+            ),
+            t.warn,
+        )];
+    }
+    match &app.last {
+        None => vec![Span::styled("ready", t.dim)],
+        Some(LastRun::Ok { rows, elapsed }) => {
+            let mut spans = vec![Span::styled(
+                format!(
+                    "{} rows · {}",
+                    group_digits(*rows),
+                    human_duration(*elapsed)
+                ),
+                t.ok,
+            )];
+            if app.result.as_ref().is_some_and(|r| r.truncated) {
+                spans.push(Span::styled(" · TRUNCATED", t.error));
+            }
+            spans
+        }
+        Some(LastRun::Failed { .. }) => vec![Span::styled("✗ failed (see results pane)", t.error)],
+        Some(LastRun::Cancelled) => vec![Span::styled("cancelled", t.warn)],
+    }
+}
+
+/// `quota 0 spent (local)`, or each window as `calls 3/45 min`.
+pub fn quota_text(q: &QuotaSnapshot) -> String {
+    if !q.metered {
+        return "0 quota (local)".into();
+    }
+    let mut parts: Vec<String> = q.windows.iter().map(window_text).collect();
+    if let Some(wait) = q.throttled_for {
+        parts.push(format!("THROTTLED {}s", wait.as_secs()));
+    }
+    if parts.is_empty() {
+        parts.push(format!("{} calls this session", q.session_calls));
+    }
+    format!("quota: {}", parts.join(" · "))
+}
+
+fn window_text(w: &WindowUsage) -> String {
+    if w.is_time {
+        let f = |s: f64| human_duration(std::time::Duration::from_secs_f64(s.max(0.0)));
+        format!("{} {}/{}", w.label, f(w.used), f(w.limit))
+    } else {
+        format!("{} {}/{}", w.label, w.used as u64, w.limit as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_text_for_local_and_metered() {
+        assert_eq!(
+            quota_text(&QuotaSnapshot::unmetered("local")),
+            "0 quota (local)"
+        );
+        let q = QuotaSnapshot {
+            backend: "graph".into(),
+            metered: true,
+            windows: vec![
+                WindowUsage {
+                    label: "calls/min".into(),
+                    used: 3.0,
+                    limit: 45.0,
+                    is_time: false,
+                },
+                WindowUsage {
+                    label: "run/h".into(),
+                    used: 42.0,
+                    limit: 600.0,
+                    is_time: true,
+                },
+            ],
+            throttled_for: Some(std::time::Duration::from_secs(12)),
+            session_calls: 3,
+        };
+        assert_eq!(
+            quota_text(&q),
+            "quota: calls/min 3/45 · run/h 42.0 s/10m 00s · THROTTLED 12s"
+        );
+    }
+}

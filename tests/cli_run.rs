@@ -1,0 +1,120 @@
+//! `kqlhunt run` end to end: the real binary on the demo dataset, every input route and
+//! output format, and the exit codes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn kqlhunt() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kqlhunt"));
+    let home = std::env::temp_dir().join(format!("kqlhunt-cli-test-{}", std::process::id()));
+    cmd.env("KQLHUNT_HOME", home).env_remove("NO_COLOR");
+    cmd
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = kqlhunt().args(args).stdin(Stdio::null()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn jsonl_when_piped_one_object_per_row() {
+    let out = run_ok(&[
+        "run",
+        "-q",
+        r#"DeviceProcessEvents | where FileName =~ "powershell.exe" | take 20"#,
+    ]);
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!rows.is_empty() && rows.len() <= 20, "{} rows", rows.len());
+    for row in &rows {
+        assert!(
+            row["FileName"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("powershell.exe")
+        );
+        assert!(row["Timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+}
+
+#[test]
+fn every_format() {
+    let q = "DeviceInfo | project DeviceName, Timestamp | take 3";
+    let csv = run_ok(&["run", "-q", q, "--format", "csv"]);
+    assert_eq!(csv.lines().next(), Some("DeviceName,Timestamp"));
+    assert_eq!(csv.lines().count(), 4);
+    let json: serde_json::Value =
+        serde_json::from_str(&run_ok(&["run", "-q", q, "--format", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    let table = run_ok(&["run", "-q", q, "--format", "table"]);
+    assert!(table.starts_with("DeviceName"), "{table}");
+    assert_eq!(table.lines().count(), 5, "header, rule, three rows");
+}
+
+#[test]
+fn query_from_a_file_and_from_stdin() {
+    let path = std::env::temp_dir().join(format!("kqlhunt-cli-{}.kql", std::process::id()));
+    std::fs::write(&path, "DeviceLogonEvents\n| count\n").unwrap();
+    let out = run_ok(&["run", "-f", path.to_str().unwrap(), "--format", "csv"]);
+    assert!(out.starts_with("Count\n"), "{out}");
+    std::fs::remove_file(&path).unwrap();
+
+    let mut child = kqlhunt()
+        .args(["run", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"DeviceInfo | count")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("Count\n")
+    );
+}
+
+#[test]
+fn errors_are_one_line_on_stderr_with_a_non_zero_exit() {
+    for (args, expect) in [
+        (
+            vec![
+                "run",
+                "-q",
+                "DeviceProcessEvents | summarize count() by FileName",
+            ],
+            "not supported locally yet: summarize",
+        ),
+        (
+            vec!["run", "-q", "NoSuchTable | take 1"],
+            "Failed to resolve table expression named 'NoSuchTable'",
+        ),
+        (vec!["run", "-q", "DeviceInfo | where"], "syntax error"),
+        (
+            vec!["run", "-f", "/nonexistent/q.kql"],
+            "cannot read /nonexistent/q.kql",
+        ),
+        (vec!["run", "-q", "   "], "the query is empty"),
+    ] {
+        let out = kqlhunt().args(&args).stdin(Stdio::null()).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("kqlhunt: error: "), "{err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
