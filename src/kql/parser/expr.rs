@@ -16,6 +16,9 @@ const PREC_CMP: u8 = 3;
 const PREC_ADD: u8 = 4;
 const PREC_MUL: u8 = 5;
 
+/// Most non-logical binary operators (or postfixes) chained at one level.
+const MAX_CHAIN: usize = 256;
+
 /// What the parser found at a binary-operator position.
 enum InfixOp {
     /// A plain binary operator spanning `len` tokens.
@@ -101,12 +104,33 @@ impl Parser<'_> {
 
     fn parse_binary(&mut self, min_prec: u8) -> Expr {
         let mut lhs = self.parse_unary();
+        let mut chain = 0usize;
         while let Some((op, prec)) = self.peek_infix() {
             if prec < min_prec {
                 break;
             }
+            chain += 1;
+            if chain > MAX_CHAIN {
+                // Left-nested trees this deep would overflow recursive consumers.
+                self.error(
+                    self.cur_span(),
+                    "expression has too many operators in a row",
+                );
+                self.skip_to_boundary();
+                break;
+            }
             let start = lhs.span.start;
             lhs = match op {
+                InfixOp::Bin(op @ (BinOp::And | BinOp::Or), 1) => {
+                    // Collect the whole `a or b or c` run and build a balanced tree, so long
+                    // generated predicate lists stay shallow.
+                    let mut operands = vec![lhs];
+                    while matches!(self.peek_infix(), Some((InfixOp::Bin(o, 1), _)) if o == op) {
+                        self.bump();
+                        operands.push(self.parse_binary(prec + 1));
+                    }
+                    balance(op, operands)
+                }
                 InfixOp::Bin(op, len) => {
                     self.pos += len;
                     let rhs = if matches!(op, BinOp::HasAny | BinOp::HasAll) {
@@ -271,8 +295,18 @@ impl Parser<'_> {
     /// A primary followed by `.member` and `[index]` postfixes.
     pub(super) fn parse_postfix(&mut self) -> Expr {
         let mut e = self.parse_primary();
+        let mut chain = 0usize;
         loop {
             let start = e.span.start;
+            chain += 1;
+            if chain > MAX_CHAIN && matches!(self.kind(0), Some(K::Dot | K::LBracket)) {
+                self.error(
+                    self.cur_span(),
+                    "expression has too many member accesses in a row",
+                );
+                self.skip_to_boundary();
+                break;
+            }
             match self.kind(0) {
                 Some(K::Dot) if self.name_len_at(1).is_some() => {
                     self.bump();
@@ -744,6 +778,27 @@ impl Parser<'_> {
         };
         self.leave();
         v
+    }
+}
+
+/// Builds a balanced tree of one associative logical operator (in-order = source order).
+fn balance(op: BinOp, mut operands: Vec<Expr>) -> Expr {
+    if operands.len() <= 1 {
+        return operands
+            .pop()
+            .unwrap_or_else(|| Expr::error(Span::default()));
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let lhs = balance(op, operands);
+    let rhs = balance(op, right);
+    let span = lhs.span.to(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
     }
 }
 

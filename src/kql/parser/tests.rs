@@ -384,6 +384,42 @@ fn deep_nesting_is_capped() {
 }
 
 #[test]
+fn long_chains_stay_shallow() {
+    fn depth(e: &Expr) -> usize {
+        match &e.kind {
+            ExprKind::Binary { lhs, rhs, .. } => 1 + depth(lhs).max(depth(rhs)),
+            _ => 1,
+        }
+    }
+    let terms: Vec<String> = (0..20_000).map(|i| format!("x == {i}")).collect();
+    let src = format!("T | where {}", terms.join(" or "));
+    let p = parse(&src);
+    assert!(p.is_ok());
+    let Some(Statement::Query(t)) = p.script.statements.first() else {
+        panic!()
+    };
+    let OpKind::Where(e) = &t.ops[0].kind else {
+        panic!()
+    };
+    assert!(depth(e) < 20, "depth {}", depth(e));
+    // Order is preserved: leftmost operand first.
+    let ExprKind::Binary {
+        op: BinOp::Or, lhs, ..
+    } = &e.kind
+    else {
+        panic!()
+    };
+    assert_eq!(lhs.span.start, src.find("x == 0").unwrap_or(0));
+    // Non-associative chains are capped instead of nesting without bound.
+    let src = format!("print {}", vec!["1"; 100_000].join(" + "));
+    assert!(!parse(&src).is_ok());
+    let src = format!("print a{}", ".b".repeat(100_000));
+    assert!(!parse(&src).is_ok());
+    let src = format!("print a{}", "[0]".repeat(100_000));
+    assert!(!parse(&src).is_ok());
+}
+
+#[test]
 fn spans_cover_source() {
     let src = "T\n| where x == 1 // c\n| take 5";
     let t = query(src);
