@@ -27,6 +27,21 @@ pub struct Script {
     pub span: Span,
 }
 
+impl Script {
+    /// The last query statement (the one whose rows a run returns), if any.
+    pub fn query(&self) -> Option<&Tabular> {
+        self.statements.iter().rev().find_map(|s| match s {
+            Statement::Query(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The statement whose span contains `offset` (end inclusive), if any.
+    pub fn statement_at(&self, offset: usize) -> Option<&Statement> {
+        self.statements.iter().find(|s| s.span().contains(offset))
+    }
+}
+
 /// A statement: `let`, `set`, `declare`, or a query/expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {

@@ -26,8 +26,11 @@ impl Parser<'_> {
                 span: self.span_from(start),
             });
         }
+        let before = self.pos;
         let e = self.parse_expr();
-        if self.at(K::Pipe) {
+        // A hole that consumed nothing must not adopt the following `| op` (it belongs
+        // to an enclosing pipeline: `extend x = f(1,` then `| take 5`).
+        if self.at(K::Pipe) && self.pos > before {
             let source = self.expr_into_source(e);
             let ops = self.parse_pipeline_ops();
             return TabOrExpr::Tab(Tabular {

@@ -345,6 +345,8 @@ fn half_typed_queries_still_have_trees() {
         "T | ",
         "T | frobnicate 1 2 3 | take 1",
         "let x = ",
+        "let",
+        "let = 5; T",
         "T | where x in (",
         "datatable(a:string)[",
         ")))",
@@ -360,6 +362,9 @@ fn half_typed_queries_still_have_trees() {
             );
         }
     }
+    let p = parse("T | extend x = f(1,\n| take 5");
+    let Some(t) = p.script.query() else { panic!() };
+    assert!(matches!(&t.ops[1].kind, OpKind::Take(_)), "{:?}", t.ops);
     let p = parse("T | frobnicate 1 2 3 | take 1");
     let Some(Statement::Query(t)) = p.script.statements.first() else {
         panic!()
@@ -429,4 +434,16 @@ fn spans_cover_source() {
         panic!()
     };
     assert_eq!(e.span.text(src), "x == 1");
+}
+
+#[test]
+fn script_helpers() {
+    let src = "let a = 1;\nT | take a";
+    let s = ok(src);
+    assert!(matches!(s.query().map(|t| &t.source), Some(Source::Table(i)) if i.name == "T"));
+    assert!(matches!(s.statement_at(2), Some(Statement::Let(_))));
+    assert!(matches!(
+        s.statement_at(src.len()),
+        Some(Statement::Query(_))
+    ));
 }
