@@ -206,10 +206,6 @@ impl Parser<'_> {
         let open = self.cur_span();
         self.bump();
         let mut items = Vec::new();
-        if !self.enter() {
-            self.close(K::RParen, open);
-            return items;
-        }
         while !self.at(K::RParen) && !self.at_eof() {
             let before = self.pos;
             let item = match self.parse_pipe_expr() {
@@ -227,7 +223,6 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.leave();
         self.close(K::RParen, open);
         items
     }
@@ -238,31 +233,46 @@ impl Parser<'_> {
         if !self.expect(K::LParen, "'(' after between") {
             return (self.hole(), self.hole());
         }
+        // The bounds are parsed after the operand's `parse_unary` returned, so this
+        // recursion needs its own depth guard.
+        if !self.enter() {
+            self.skip_to_boundary();
+            self.close(K::RParen, open);
+            return (self.hole(), self.hole());
+        }
         let low = self.parse_expr();
         let high = if self.expect(K::DotDot, "'..' between the bounds") {
             self.parse_expr()
         } else {
             self.hole()
         };
+        self.leave();
         self.close(K::RParen, open);
         (low, high)
     }
 
     /// Unary `-`/`+` then a postfix expression. Negative numeric literals are folded.
+    /// Every operand passes through here, so this is where expression nesting is capped.
     pub(super) fn parse_unary(&mut self) -> Expr {
+        let start = self.cur_span().start;
+        if !self.enter() {
+            self.skip_to_boundary();
+            return Expr::error(self.span_from(start));
+        }
+        let e = self.parse_unary_inner();
+        self.leave();
+        e
+    }
+
+    fn parse_unary_inner(&mut self) -> Expr {
         let op = match self.kind(0) {
             Some(K::Minus) => UnaryOp::Neg,
             Some(K::Plus) => UnaryOp::Plus,
             _ => return self.parse_postfix(),
         };
         let start = self.cur_span().start;
-        if !self.enter() {
-            self.skip_to_boundary();
-            return Expr::error(self.span_from(start));
-        }
         self.bump();
         let inner = self.parse_unary();
-        self.leave();
         let span = self.span_from(start);
         if op == UnaryOp::Neg
             && let ExprKind::Literal(lit) = &inner.kind
@@ -373,6 +383,48 @@ impl Parser<'_> {
             return self.hole();
         };
         let span = tok.span;
+        match tok.kind {
+            K::Int | K::Real | K::Bool | K::TimeSpan | K::DateTime | K::Guid => {
+                self.parse_literal_token()
+            }
+            K::String => self.parse_string_lit(),
+            K::Star => {
+                self.bump();
+                Expr {
+                    kind: ExprKind::Star,
+                    span,
+                }
+            }
+            K::Error => {
+                self.bump();
+                Expr::error(span)
+            }
+            K::LParen => self.parse_paren(),
+            K::LBracket if self.name_len_at(0) == Some(3) => {
+                let id = self.eat_name().unwrap_or_else(|| Ident {
+                    name: String::new(),
+                    span,
+                });
+                Expr {
+                    kind: ExprKind::Name(id.name),
+                    span: id.span,
+                }
+            }
+            K::Ident => self.parse_word(),
+            _ => {
+                self.error_expected("an expression");
+                self.hole()
+            }
+        }
+    }
+
+    /// A single literal token (number, bool, timespan, datetime, guid). Kept out of
+    /// `parse_primary` so that frame, which is on every recursion path, stays small.
+    fn parse_literal_token(&mut self) -> Expr {
+        let Some(tok) = self.tok(0) else {
+            return self.hole();
+        };
+        let span = tok.span;
         let text = self.text(0);
         match tok.kind {
             K::Int => {
@@ -446,34 +498,7 @@ impl Parser<'_> {
                     self.lit(Literal::Guid(body.to_string()), span)
                 }
             }
-            K::String => self.parse_string_lit(),
-            K::Star => {
-                self.bump();
-                Expr {
-                    kind: ExprKind::Star,
-                    span,
-                }
-            }
-            K::Error => {
-                self.bump();
-                Expr::error(span)
-            }
-            K::LParen => self.parse_paren(),
-            K::LBracket if self.name_len_at(0) == Some(3) => {
-                let id = self.eat_name().unwrap_or_else(|| Ident {
-                    name: String::new(),
-                    span,
-                });
-                Expr {
-                    kind: ExprKind::Name(id.name),
-                    span: id.span,
-                }
-            }
-            K::Ident => self.parse_word(),
-            _ => {
-                self.error_expected("an expression");
-                self.hole()
-            }
+            _ => self.hole(),
         }
     }
 
@@ -499,13 +524,8 @@ impl Parser<'_> {
         let open = self.cur_span();
         let start = open.start;
         self.bump();
-        if !self.enter() {
-            self.skip_to_boundary();
-            self.close(K::RParen, open);
-            return Expr::error(self.span_from(start));
-        }
         let first = self.parse_pipe_expr();
-        let result = if self.at(K::Comma) {
+        if self.at(K::Comma) {
             let mut items = vec![tab_or_expr_into_expr(first)];
             while self.eat(K::Comma).is_some() {
                 let before = self.pos;
@@ -528,9 +548,7 @@ impl Parser<'_> {
                 },
                 TabOrExpr::Expr(e) => e,
             }
-        };
-        self.leave();
-        result
+        }
     }
 
     /// An identifier in primary position: name, call, typed literal, `dynamic(...)`.
@@ -576,10 +594,6 @@ impl Parser<'_> {
         if !self.expect(K::LParen, "'('") {
             return args;
         }
-        if !self.enter() {
-            self.close(K::RParen, open);
-            return args;
-        }
         while !self.at(K::RParen) && !self.at_eof() {
             let before = self.pos;
             let arg_start = self.cur_span().start;
@@ -603,7 +617,6 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.leave();
         self.close(K::RParen, open);
         args
     }
@@ -691,7 +704,7 @@ impl Parser<'_> {
         };
         self.close(K::RParen, open);
         let span = self.span_from(start);
-        self.lit(Literal::Dynamic(value), span)
+        self.lit(Literal::Dynamic(Box::new(value)), span)
     }
 
     fn parse_json(&mut self) -> serde_json::Value {
