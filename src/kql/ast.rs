@@ -27,6 +27,21 @@ pub struct Script {
     pub span: Span,
 }
 
+impl Script {
+    /// The last query statement (the one whose rows a run returns), if any.
+    pub fn query(&self) -> Option<&Tabular> {
+        self.statements.iter().rev().find_map(|s| match s {
+            Statement::Query(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The statement whose span contains `offset` (end inclusive), if any.
+    pub fn statement_at(&self, offset: usize) -> Option<&Statement> {
+        self.statements.iter().find(|s| s.span().contains(offset))
+    }
+}
+
 /// A statement: `let`, `set`, `declare`, or a query/expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
@@ -80,8 +95,6 @@ pub struct LetStmt {
 
 /// The right-hand side of a `let`.
 #[derive(Debug, Clone, PartialEq)]
-// AST nodes are built once per parse; boxing variants would only add noise.
-#[allow(clippy::large_enum_variant)]
 pub enum LetValue {
     /// A scalar expression, or a bare name/call that may denote a table.
     Expr(Expr),
@@ -238,11 +251,11 @@ pub enum Source {
     /// `print a = 1, b`.
     Print(Vec<NamedExpr>),
     /// `range col from a to b step s`.
-    Range(RangeSource),
+    Range(Box<RangeSource>),
     /// `search ...` in source position.
-    Search(Search),
+    Search(Box<Search>),
     /// `find ...` (kept mostly raw).
-    Find(Find),
+    Find(Box<Find>),
     /// A parenthesised tabular expression.
     Paren(Box<Tabular>),
     /// Something that is not a valid source (an error was reported).
@@ -654,8 +667,6 @@ pub enum PartitionBody {
 
 /// Every tabular operator.
 #[derive(Debug, Clone, PartialEq)]
-// AST nodes are built once per parse; boxing variants would only add noise.
-#[allow(clippy::large_enum_variant)]
 pub enum OpKind {
     /// `where` / `filter`.
     Where(Expr),
@@ -702,17 +713,17 @@ pub enum OpKind {
     /// `union` (adds its tables to the piped input).
     Union(Union),
     /// `mv-expand` / `mvexpand`.
-    MvExpand(MvExpand),
+    MvExpand(Box<MvExpand>),
     /// `mv-apply` / `mvapply`.
-    MvApply(MvApply),
+    MvApply(Box<MvApply>),
     /// `parse`.
-    Parse(Parse),
+    Parse(Box<Parse>),
     /// `parse-where`.
-    ParseWhere(Parse),
+    ParseWhere(Box<Parse>),
     /// `parse-kv`.
     ParseKv(ParseKv),
     /// `make-series`.
-    MakeSeries(MakeSeries),
+    MakeSeries(Box<MakeSeries>),
     /// `render chart [with (props)]`.
     Render {
         /// Chart kind (`timechart`, `columnchart`, ...).
@@ -763,7 +774,7 @@ pub enum OpKind {
         body: PartitionBody,
     },
     /// `search` after a pipe.
-    Search(Search),
+    Search(Box<Search>),
     /// `facet by cols [with (ops)]`.
     Facet {
         /// Facet columns.
@@ -928,7 +939,7 @@ pub enum Literal {
     /// `guid(...)` contents, trimmed.
     Guid(String),
     /// `dynamic(...)` as JSON.
-    Dynamic(serde_json::Value),
+    Dynamic(Box<serde_json::Value>),
     /// A typed null such as `long(null)` or `datetime(null)`.
     Null(ScalarType),
     /// `typeof(t)`.

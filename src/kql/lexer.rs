@@ -1,5 +1,7 @@
 //! The KQL lexer: turns source text into tokens with byte spans. Never fails: malformed
 //! input becomes `TokenKind::Error` tokens plus diagnostics. Comments are kept as trivia.
+//! Quoted names (`['a b']`) lex as `[`, `String`, `]`: only the parser can tell them from
+//! an index (`x['k']`) or a one-element list, so it decides.
 
 use super::diag::Diagnostic;
 use super::span::Span;

@@ -13,6 +13,7 @@ pub mod literal;
 pub mod parser;
 pub mod span;
 pub mod split;
+pub mod visit;
 
 pub use ast::*;
 pub use diag::{Diagnostic, Severity};
@@ -21,3 +22,4 @@ pub use lexer::{Token, TokenKind, lex, lex_with_diagnostics};
 pub use parser::{MAX_DEPTH, Parsed, parse};
 pub use span::Span;
 pub use split::{query_at, query_ranges};
+pub use visit::{Visitor, for_each_span};

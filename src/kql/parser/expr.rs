@@ -16,6 +16,9 @@ const PREC_CMP: u8 = 3;
 const PREC_ADD: u8 = 4;
 const PREC_MUL: u8 = 5;
 
+/// Most non-logical binary operators (or postfixes) chained at one level.
+const MAX_CHAIN: usize = 256;
+
 /// What the parser found at a binary-operator position.
 enum InfixOp {
     /// A plain binary operator spanning `len` tokens.
@@ -101,12 +104,33 @@ impl Parser<'_> {
 
     fn parse_binary(&mut self, min_prec: u8) -> Expr {
         let mut lhs = self.parse_unary();
+        let mut chain = 0usize;
         while let Some((op, prec)) = self.peek_infix() {
             if prec < min_prec {
                 break;
             }
+            chain += 1;
+            if chain > MAX_CHAIN {
+                // Left-nested trees this deep would overflow recursive consumers.
+                self.error(
+                    self.cur_span(),
+                    "expression has too many operators in a row",
+                );
+                self.skip_to_boundary();
+                break;
+            }
             let start = lhs.span.start;
             lhs = match op {
+                InfixOp::Bin(op @ (BinOp::And | BinOp::Or), 1) => {
+                    // Collect the whole `a or b or c` run and build a balanced tree, so long
+                    // generated predicate lists stay shallow.
+                    let mut operands = vec![lhs];
+                    while matches!(self.peek_infix(), Some((InfixOp::Bin(o, 1), _)) if o == op) {
+                        self.bump();
+                        operands.push(self.parse_binary(prec + 1));
+                    }
+                    balance(op, operands)
+                }
                 InfixOp::Bin(op, len) => {
                     self.pos += len;
                     let rhs = if matches!(op, BinOp::HasAny | BinOp::HasAll) {
@@ -182,10 +206,6 @@ impl Parser<'_> {
         let open = self.cur_span();
         self.bump();
         let mut items = Vec::new();
-        if !self.enter() {
-            self.close(K::RParen, open);
-            return items;
-        }
         while !self.at(K::RParen) && !self.at_eof() {
             let before = self.pos;
             let item = match self.parse_pipe_expr() {
@@ -203,7 +223,6 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.leave();
         self.close(K::RParen, open);
         items
     }
@@ -214,31 +233,46 @@ impl Parser<'_> {
         if !self.expect(K::LParen, "'(' after between") {
             return (self.hole(), self.hole());
         }
+        // The bounds are parsed after the operand's `parse_unary` returned, so this
+        // recursion needs its own depth guard.
+        if !self.enter() {
+            self.skip_to_boundary();
+            self.close(K::RParen, open);
+            return (self.hole(), self.hole());
+        }
         let low = self.parse_expr();
         let high = if self.expect(K::DotDot, "'..' between the bounds") {
             self.parse_expr()
         } else {
             self.hole()
         };
+        self.leave();
         self.close(K::RParen, open);
         (low, high)
     }
 
     /// Unary `-`/`+` then a postfix expression. Negative numeric literals are folded.
+    /// Every operand passes through here, so this is where expression nesting is capped.
     pub(super) fn parse_unary(&mut self) -> Expr {
+        let start = self.cur_span().start;
+        if !self.enter() {
+            self.skip_to_boundary();
+            return Expr::error(self.span_from(start));
+        }
+        let e = self.parse_unary_inner();
+        self.leave();
+        e
+    }
+
+    fn parse_unary_inner(&mut self) -> Expr {
         let op = match self.kind(0) {
             Some(K::Minus) => UnaryOp::Neg,
             Some(K::Plus) => UnaryOp::Plus,
             _ => return self.parse_postfix(),
         };
         let start = self.cur_span().start;
-        if !self.enter() {
-            self.skip_to_boundary();
-            return Expr::error(self.span_from(start));
-        }
         self.bump();
         let inner = self.parse_unary();
-        self.leave();
         let span = self.span_from(start);
         if op == UnaryOp::Neg
             && let ExprKind::Literal(lit) = &inner.kind
@@ -271,8 +305,18 @@ impl Parser<'_> {
     /// A primary followed by `.member` and `[index]` postfixes.
     pub(super) fn parse_postfix(&mut self) -> Expr {
         let mut e = self.parse_primary();
+        let mut chain = 0usize;
         loop {
             let start = e.span.start;
+            chain += 1;
+            if chain > MAX_CHAIN && matches!(self.kind(0), Some(K::Dot | K::LBracket)) {
+                self.error(
+                    self.cur_span(),
+                    "expression has too many member accesses in a row",
+                );
+                self.skip_to_boundary();
+                break;
+            }
             match self.kind(0) {
                 Some(K::Dot) if self.name_len_at(1).is_some() => {
                     self.bump();
@@ -336,6 +380,48 @@ impl Parser<'_> {
     fn parse_primary(&mut self) -> Expr {
         let Some(tok) = self.tok(0) else {
             self.error_expected("an expression");
+            return self.hole();
+        };
+        let span = tok.span;
+        match tok.kind {
+            K::Int | K::Real | K::Bool | K::TimeSpan | K::DateTime | K::Guid => {
+                self.parse_literal_token()
+            }
+            K::String => self.parse_string_lit(),
+            K::Star => {
+                self.bump();
+                Expr {
+                    kind: ExprKind::Star,
+                    span,
+                }
+            }
+            K::Error => {
+                self.bump();
+                Expr::error(span)
+            }
+            K::LParen => self.parse_paren(),
+            K::LBracket if self.name_len_at(0) == Some(3) => {
+                let id = self.eat_name().unwrap_or_else(|| Ident {
+                    name: String::new(),
+                    span,
+                });
+                Expr {
+                    kind: ExprKind::Name(id.name),
+                    span: id.span,
+                }
+            }
+            K::Ident => self.parse_word(),
+            _ => {
+                self.error_expected("an expression");
+                self.hole()
+            }
+        }
+    }
+
+    /// A single literal token (number, bool, timespan, datetime, guid). Kept out of
+    /// `parse_primary` so that frame, which is on every recursion path, stays small.
+    fn parse_literal_token(&mut self) -> Expr {
+        let Some(tok) = self.tok(0) else {
             return self.hole();
         };
         let span = tok.span;
@@ -412,34 +498,7 @@ impl Parser<'_> {
                     self.lit(Literal::Guid(body.to_string()), span)
                 }
             }
-            K::String => self.parse_string_lit(),
-            K::Star => {
-                self.bump();
-                Expr {
-                    kind: ExprKind::Star,
-                    span,
-                }
-            }
-            K::Error => {
-                self.bump();
-                Expr::error(span)
-            }
-            K::LParen => self.parse_paren(),
-            K::LBracket if self.name_len_at(0) == Some(3) => {
-                let id = self.eat_name().unwrap_or_else(|| Ident {
-                    name: String::new(),
-                    span,
-                });
-                Expr {
-                    kind: ExprKind::Name(id.name),
-                    span: id.span,
-                }
-            }
-            K::Ident => self.parse_word(),
-            _ => {
-                self.error_expected("an expression");
-                self.hole()
-            }
+            _ => self.hole(),
         }
     }
 
@@ -465,13 +524,8 @@ impl Parser<'_> {
         let open = self.cur_span();
         let start = open.start;
         self.bump();
-        if !self.enter() {
-            self.skip_to_boundary();
-            self.close(K::RParen, open);
-            return Expr::error(self.span_from(start));
-        }
         let first = self.parse_pipe_expr();
-        let result = if self.at(K::Comma) {
+        if self.at(K::Comma) {
             let mut items = vec![tab_or_expr_into_expr(first)];
             while self.eat(K::Comma).is_some() {
                 let before = self.pos;
@@ -494,9 +548,7 @@ impl Parser<'_> {
                 },
                 TabOrExpr::Expr(e) => e,
             }
-        };
-        self.leave();
-        result
+        }
     }
 
     /// An identifier in primary position: name, call, typed literal, `dynamic(...)`.
@@ -542,10 +594,6 @@ impl Parser<'_> {
         if !self.expect(K::LParen, "'('") {
             return args;
         }
-        if !self.enter() {
-            self.close(K::RParen, open);
-            return args;
-        }
         while !self.at(K::RParen) && !self.at_eof() {
             let before = self.pos;
             let arg_start = self.cur_span().start;
@@ -569,7 +617,6 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.leave();
         self.close(K::RParen, open);
         args
     }
@@ -657,7 +704,7 @@ impl Parser<'_> {
         };
         self.close(K::RParen, open);
         let span = self.span_from(start);
-        self.lit(Literal::Dynamic(value), span)
+        self.lit(Literal::Dynamic(Box::new(value)), span)
     }
 
     fn parse_json(&mut self) -> serde_json::Value {
@@ -744,6 +791,27 @@ impl Parser<'_> {
         };
         self.leave();
         v
+    }
+}
+
+/// Builds a balanced tree of one associative logical operator (in-order = source order).
+fn balance(op: BinOp, mut operands: Vec<Expr>) -> Expr {
+    if operands.len() <= 1 {
+        return operands
+            .pop()
+            .unwrap_or_else(|| Expr::error(Span::default()));
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let lhs = balance(op, operands);
+    let rhs = balance(op, right);
+    let span = lhs.span.to(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
     }
 }
 

@@ -12,8 +12,9 @@ use super::diag::Diagnostic;
 use super::lexer::{Token, TokenKind, lex_with_diagnostics};
 use super::span::Span;
 
-/// Maximum nesting of parentheses/unary operators before the parser gives up on a branch.
-pub const MAX_DEPTH: usize = 96;
+/// Maximum recursion depth (each nested operand or parenthesised/tabular level counts
+/// about two) before the parser reports "nested too deeply" and skips the branch.
+pub const MAX_DEPTH: usize = 64;
 
 /// The result of parsing: a tree (always), every diagnostic, and all tokens (with comments).
 #[derive(Debug, Clone)]

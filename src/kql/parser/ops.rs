@@ -42,140 +42,227 @@ impl Parser<'_> {
                 span: self.span_from(start),
             };
         };
-        let kind = match name.name.as_str() {
-            "where" | "filter" => OpKind::Where(self.parse_expr()),
-            "extend" => OpKind::Extend(self.parse_named_list_nonempty("extend")),
-            "project" => OpKind::Project(self.parse_named_list_nonempty("project")),
-            "project-away" => OpKind::ProjectAway(self.parse_patterns()),
-            "project-keep" => OpKind::ProjectKeep(self.parse_patterns()),
-            "project-rename" => OpKind::ProjectRename(self.parse_renames()),
-            "project-reorder" => OpKind::ProjectReorder(self.parse_reorder()),
-            "summarize" => self.parse_summarize(),
-            "sort" | "order" => {
-                self.parse_params(&[]);
-                self.expect_word("by");
-                OpKind::Sort(self.parse_sort_list())
-            }
-            "top" => {
-                let n = self.parse_expr();
-                self.expect_word("by");
-                OpKind::Top {
-                    n,
-                    by: self.parse_sort_expr(),
-                }
-            }
-            "take" | "limit" => {
-                self.parse_params(&[]);
-                OpKind::Take(self.parse_expr())
-            }
-            "distinct" => {
-                self.parse_params(&[]);
-                OpKind::Distinct(self.parse_expr_list())
-            }
-            "count" => OpKind::Count,
-            "join" => OpKind::Join(self.parse_join(true)),
-            "lookup" => OpKind::Lookup(self.parse_join(false)),
-            "union" => OpKind::Union(self.parse_union_body(start)),
-            "mv-expand" | "mvexpand" => OpKind::MvExpand(self.parse_mv_expand()),
-            "mv-apply" | "mvapply" => self.parse_mv_apply(),
-            "parse" => OpKind::Parse(self.parse_parse()),
-            "parse-where" => OpKind::ParseWhere(self.parse_parse()),
-            "parse-kv" => self.parse_parse_kv(),
-            "make-series" => self.parse_make_series(),
-            "render" => self.parse_render(),
-            "evaluate" => {
-                let params = self.parse_params(&[]);
-                match self.parse_call() {
-                    Some(plugin) => {
-                        // Optional output schema: `evaluate pivot(x) : (a:string, ...)`.
-                        let schema = if self.eat(K::Colon).is_some() {
-                            let open = self.cur_span();
-                            let mut cols = Vec::new();
-                            if self.expect(K::LParen, "'(' and the output schema") {
-                                cols = self.parse_column_decls_until_close();
-                                self.close(K::RParen, open);
-                            }
-                            Some(cols)
-                        } else {
-                            None
-                        };
-                        OpKind::Evaluate {
-                            params,
-                            plugin,
-                            schema,
-                        }
-                    }
-                    None => OpKind::Unknown(name.clone()),
-                }
-            }
-            "invoke" => match self.parse_call() {
-                Some(c) => OpKind::Invoke(c),
-                None => OpKind::Unknown(name.clone()),
-            },
-            "top-nested" => self.parse_top_nested(),
-            "sample" => OpKind::Sample(self.parse_expr()),
-            "sample-distinct" => {
-                let n = self.parse_expr();
-                self.expect_word("of");
-                OpKind::SampleDistinct {
-                    n,
-                    of: self.parse_expr(),
-                }
-            }
-            "serialize" => OpKind::Serialize(self.parse_named_list()),
-            "getschema" => OpKind::GetSchema,
-            "as" => {
-                let params = self.parse_params(&[]);
-                OpKind::As {
-                    params,
-                    name: self.expect_name("a name after 'as'"),
-                }
-            }
-            "partition" => self.parse_partition(),
-            "search" => OpKind::Search(self.parse_search_body(start)),
-            "facet" => self.parse_facet(),
-            "fork" => self.parse_fork(),
-            "reduce" => {
-                self.parse_params(&["kind"]);
-                self.expect_word("by");
-                let by = self.parse_expr();
-                let props = if self.eat_word("with").is_some() {
-                    let mut v = Vec::new();
-                    while self.name_len_at(0).is_some() {
-                        v.push(self.parse_property());
-                        if self.eat(K::Comma).is_none() {
-                            break;
-                        }
-                    }
-                    v
-                } else {
-                    Vec::new()
-                };
-                OpKind::Reduce { by, props }
-            }
-            "scan" => {
-                self.skip_to_boundary();
-                OpKind::Scan
-            }
-            "consume" => {
-                self.skip_to_boundary();
-                OpKind::Consume
-            }
-            n if UNSUPPORTED.contains(&n) => {
-                self.skip_to_boundary();
-                OpKind::Unsupported(name.clone())
-            }
-            _ => {
-                let msg = format!("unknown operator '{}'", name.name);
-                self.error(name.span, msg);
-                self.skip_to_boundary();
-                OpKind::Unknown(name.clone())
-            }
-        };
+        let kind = self.parse_op_kind(&name, start);
         Op {
             kind,
             span: self.span_from(start),
         }
+    }
+
+    /// Dispatches on the operator name. Every arm is one call so this frame stays small
+    /// (debug builds give each arm's temporaries their own stack slots, and this function
+    /// is on the recursion path of nested subqueries).
+    fn parse_op_kind(&mut self, name: &Ident, start: usize) -> OpKind {
+        match name.name.as_str() {
+            "where" | "filter" => self.op_where(),
+            "extend" => self.op_extend(),
+            "project" => self.op_project(),
+            "project-away" => self.op_project_away(),
+            "project-keep" => self.op_project_keep(),
+            "project-rename" => self.op_project_rename(),
+            "project-reorder" => self.op_project_reorder(),
+            "summarize" => self.parse_summarize(),
+            "sort" | "order" => self.op_sort(),
+            "top" => self.op_top(),
+            "take" | "limit" => self.op_take(),
+            "distinct" => self.op_distinct(),
+            "count" => OpKind::Count,
+            "join" => self.op_join(true),
+            "lookup" => self.op_join(false),
+            "union" => self.op_union(start),
+            "mv-expand" | "mvexpand" => self.op_mv_expand(),
+            "mv-apply" | "mvapply" => self.parse_mv_apply(),
+            "parse" => self.op_parse(false),
+            "parse-where" => self.op_parse(true),
+            "parse-kv" => self.parse_parse_kv(),
+            "make-series" => self.parse_make_series(),
+            "render" => self.parse_render(),
+            "evaluate" => self.op_evaluate(name),
+            "invoke" => self.op_invoke(name),
+            "top-nested" => self.parse_top_nested(),
+            "sample" => self.op_sample(),
+            "sample-distinct" => self.op_sample_distinct(),
+            "serialize" => self.op_serialize(),
+            "getschema" => OpKind::GetSchema,
+            "as" => self.op_as(),
+            "partition" => self.parse_partition(),
+            "search" => self.op_search(start),
+            "facet" => self.parse_facet(),
+            "fork" => self.parse_fork(),
+            "reduce" => self.op_reduce(),
+            "scan" => self.op_skipped(OpKind::Scan),
+            "consume" => self.op_skipped(OpKind::Consume),
+            n if UNSUPPORTED.contains(&n) => self.op_skipped(OpKind::Unsupported(name.clone())),
+            _ => self.op_unknown(name),
+        }
+    }
+
+    fn op_where(&mut self) -> OpKind {
+        OpKind::Where(self.parse_expr())
+    }
+
+    fn op_extend(&mut self) -> OpKind {
+        OpKind::Extend(self.parse_named_list_nonempty("extend"))
+    }
+
+    fn op_project(&mut self) -> OpKind {
+        OpKind::Project(self.parse_named_list_nonempty("project"))
+    }
+
+    fn op_project_away(&mut self) -> OpKind {
+        OpKind::ProjectAway(self.parse_patterns())
+    }
+
+    fn op_project_keep(&mut self) -> OpKind {
+        OpKind::ProjectKeep(self.parse_patterns())
+    }
+
+    fn op_project_rename(&mut self) -> OpKind {
+        OpKind::ProjectRename(self.parse_renames())
+    }
+
+    fn op_project_reorder(&mut self) -> OpKind {
+        OpKind::ProjectReorder(self.parse_reorder())
+    }
+
+    fn op_sort(&mut self) -> OpKind {
+        self.parse_params(&[]);
+        self.expect_word("by");
+        OpKind::Sort(self.parse_sort_list())
+    }
+
+    fn op_top(&mut self) -> OpKind {
+        let n = self.parse_expr();
+        self.expect_word("by");
+        OpKind::Top {
+            n,
+            by: self.parse_sort_expr(),
+        }
+    }
+
+    fn op_take(&mut self) -> OpKind {
+        self.parse_params(&[]);
+        OpKind::Take(self.parse_expr())
+    }
+
+    fn op_distinct(&mut self) -> OpKind {
+        self.parse_params(&[]);
+        OpKind::Distinct(self.parse_expr_list())
+    }
+
+    fn op_join(&mut self, is_join: bool) -> OpKind {
+        let j = self.parse_join(is_join);
+        if is_join {
+            OpKind::Join(j)
+        } else {
+            OpKind::Lookup(j)
+        }
+    }
+
+    fn op_union(&mut self, start: usize) -> OpKind {
+        OpKind::Union(self.parse_union_body(start))
+    }
+
+    fn op_mv_expand(&mut self) -> OpKind {
+        OpKind::MvExpand(Box::new(self.parse_mv_expand()))
+    }
+
+    fn op_parse(&mut self, is_where: bool) -> OpKind {
+        let p = Box::new(self.parse_parse());
+        if is_where {
+            OpKind::ParseWhere(p)
+        } else {
+            OpKind::Parse(p)
+        }
+    }
+
+    fn op_evaluate(&mut self, name: &Ident) -> OpKind {
+        let params = self.parse_params(&[]);
+        let Some(plugin) = self.parse_call() else {
+            return OpKind::Unknown(name.clone());
+        };
+        // Optional output schema: `evaluate pivot(x) : (a:string, ...)`.
+        let schema = if self.eat(K::Colon).is_some() {
+            let open = self.cur_span();
+            let mut cols = Vec::new();
+            if self.expect(K::LParen, "'(' and the output schema") {
+                cols = self.parse_column_decls_until_close();
+                self.close(K::RParen, open);
+            }
+            Some(cols)
+        } else {
+            None
+        };
+        OpKind::Evaluate {
+            params,
+            plugin,
+            schema,
+        }
+    }
+
+    fn op_invoke(&mut self, name: &Ident) -> OpKind {
+        match self.parse_call() {
+            Some(c) => OpKind::Invoke(c),
+            None => OpKind::Unknown(name.clone()),
+        }
+    }
+
+    fn op_sample(&mut self) -> OpKind {
+        OpKind::Sample(self.parse_expr())
+    }
+
+    fn op_sample_distinct(&mut self) -> OpKind {
+        let n = self.parse_expr();
+        self.expect_word("of");
+        OpKind::SampleDistinct {
+            n,
+            of: self.parse_expr(),
+        }
+    }
+
+    fn op_serialize(&mut self) -> OpKind {
+        OpKind::Serialize(self.parse_named_list())
+    }
+
+    fn op_as(&mut self) -> OpKind {
+        let params = self.parse_params(&[]);
+        OpKind::As {
+            params,
+            name: self.expect_name("a name after 'as'"),
+        }
+    }
+
+    fn op_search(&mut self, start: usize) -> OpKind {
+        OpKind::Search(Box::new(self.parse_search_body(start)))
+    }
+
+    fn op_reduce(&mut self) -> OpKind {
+        self.parse_params(&["kind"]);
+        self.expect_word("by");
+        let by = self.parse_expr();
+        let mut props = Vec::new();
+        if self.eat_word("with").is_some() {
+            while self.name_len_at(0).is_some() {
+                props.push(self.parse_property());
+                if self.eat(K::Comma).is_none() {
+                    break;
+                }
+            }
+        }
+        OpKind::Reduce { by, props }
+    }
+
+    /// Operators kept by name only: skip their arguments.
+    fn op_skipped(&mut self, kind: OpKind) -> OpKind {
+        self.skip_to_boundary();
+        kind
+    }
+
+    fn op_unknown(&mut self, name: &Ident) -> OpKind {
+        let msg = format!("unknown operator '{}'", name.name);
+        self.error(name.span, msg);
+        self.skip_to_boundary();
+        OpKind::Unknown(name.clone())
     }
 
     fn parse_named_list_nonempty(&mut self, op: &str) -> Vec<NamedExpr> {
@@ -460,12 +547,12 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        OpKind::MvApply(MvApply {
+        OpKind::MvApply(Box::new(MvApply {
             params,
             items,
             limit,
             on,
-        })
+        }))
     }
 
     fn parse_parse(&mut self) -> Parse {
@@ -590,7 +677,7 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        OpKind::MakeSeries(MakeSeries {
+        OpKind::MakeSeries(Box::new(MakeSeries {
             params,
             aggs,
             on,
@@ -598,7 +685,7 @@ impl Parser<'_> {
             to,
             step,
             by,
-        })
+        }))
     }
 
     fn parse_render(&mut self) -> OpKind {

@@ -44,7 +44,8 @@ impl Parser<'_> {
 
     fn parse_statement(&mut self) -> Statement {
         let start = self.cur_span().start;
-        if self.at_word("let") && self.name_len_at(1).is_some() {
+        // `let` is reserved at statement start, so a half-typed `let` still reads as one.
+        if self.at_word("let") && !matches!(self.kind(1), Some(K::Pipe | K::Dot)) {
             return self.parse_let();
         }
         if self.at_word("set")

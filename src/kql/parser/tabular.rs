@@ -8,7 +8,6 @@ use crate::kql::lexer::TokenKind as K;
 use crate::kql::span::Span;
 
 /// Either a tabular expression or a scalar expression (the parser cannot always tell).
-#[allow(clippy::large_enum_variant)]
 pub(super) enum TabOrExpr {
     Tab(Tabular),
     Expr(Expr),
@@ -18,6 +17,17 @@ impl Parser<'_> {
     /// Parses an expression that may continue with `| op ...` (making it tabular).
     pub(super) fn parse_pipe_expr(&mut self) -> TabOrExpr {
         let start = self.cur_span().start;
+        if !self.enter() {
+            self.skip_to_boundary();
+            return TabOrExpr::Expr(Expr::error(self.span_from(start)));
+        }
+        let r = self.parse_pipe_expr_inner();
+        self.leave();
+        r
+    }
+
+    fn parse_pipe_expr_inner(&mut self) -> TabOrExpr {
+        let start = self.cur_span().start;
         if let Some(source) = self.try_tabular_source() {
             let ops = self.parse_pipeline_ops();
             return TabOrExpr::Tab(Tabular {
@@ -26,8 +36,11 @@ impl Parser<'_> {
                 span: self.span_from(start),
             });
         }
+        let before = self.pos;
         let e = self.parse_expr();
-        if self.at(K::Pipe) {
+        // A hole that consumed nothing must not adopt the following `| op` (it belongs
+        // to an enclosing pipeline: `extend x = f(1,` then `| take 5`).
+        if self.at(K::Pipe) && self.pos > before {
             let source = self.expr_into_source(e);
             let ops = self.parse_pipeline_ops();
             return TabOrExpr::Tab(Tabular {
@@ -147,7 +160,7 @@ impl Parser<'_> {
             }
             "range" if next == Some(K::Ident) && self.is_word(2, "from") => {
                 self.bump();
-                Some(Source::Range(self.parse_range(start)))
+                Some(Source::Range(Box::new(self.parse_range(start))))
             }
             "search"
                 if !matches!(
@@ -156,7 +169,7 @@ impl Parser<'_> {
                 ) =>
             {
                 self.bump();
-                Some(Source::Search(self.parse_search_body(start)))
+                Some(Source::Search(Box::new(self.parse_search_body(start))))
             }
             "find"
                 if matches!(
@@ -165,7 +178,7 @@ impl Parser<'_> {
                 ) =>
             {
                 self.bump();
-                Some(Source::Find(self.parse_find(start)))
+                Some(Source::Find(Box::new(self.parse_find(start))))
             }
             _ => None,
         }

@@ -154,7 +154,9 @@ fn literals() {
     assert_eq!(*lits[2], ExprKind::Literal(Literal::Null(ScalarType::Long)));
     assert_eq!(
         *lits[3],
-        ExprKind::Literal(Literal::Dynamic(serde_json::json!({"k": [1, "x", null]})))
+        ExprKind::Literal(Literal::Dynamic(Box::new(
+            serde_json::json!({"k": [1, "x", null]})
+        )))
     );
     assert_eq!(
         *lits[4],
@@ -345,6 +347,8 @@ fn half_typed_queries_still_have_trees() {
         "T | ",
         "T | frobnicate 1 2 3 | take 1",
         "let x = ",
+        "let",
+        "let = 5; T",
         "T | where x in (",
         "datatable(a:string)[",
         ")))",
@@ -360,6 +364,9 @@ fn half_typed_queries_still_have_trees() {
             );
         }
     }
+    let p = parse("T | extend x = f(1,\n| take 5");
+    let Some(t) = p.script.query() else { panic!() };
+    assert!(matches!(&t.ops[1].kind, OpKind::Take(_)), "{:?}", t.ops);
     let p = parse("T | frobnicate 1 2 3 | take 1");
     let Some(Statement::Query(t)) = p.script.statements.first() else {
         panic!()
@@ -370,17 +377,82 @@ fn half_typed_queries_still_have_trees() {
 
 #[test]
 fn deep_nesting_is_capped() {
-    let src = format!("print {}1{}", "(".repeat(5000), ")".repeat(5000));
+    // Every recursive construct, nested far past the cap, on a thread with a small stack
+    // (debug frames are large; the default test thread has 2 MiB).
+    let shapes: Vec<(&str, &str)> = vec![
+        ("print ", "("),
+        ("print ", "-"),
+        ("print ", "f("),
+        ("print ", "x["),
+        ("print dynamic(", "["),
+        ("print ", "x between ("),
+        ("print ", "x in ("),
+        ("print ", "x has_any ("),
+        ("", "let f = () { "),
+        ("", "find in ("),
+        ("", "union ("),
+        ("T | join ", "(U | join "),
+        ("T | ", "mv-apply x on ("),
+        ("T | ", "partition by x { T | "),
+        ("T | ", "fork ("),
+        ("", "materialize("),
+        ("print ", "toscalar(T | where x in ("),
+    ];
+    let handle = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            for (prefix, open) in shapes {
+                let src = format!("{prefix}{}1", open.repeat(3000));
+                let p = parse(&src);
+                assert!(
+                    p.diagnostics
+                        .iter()
+                        .any(|d| d.message.contains("nested too deeply")),
+                    "{open}: {:?}",
+                    p.diagnostics.iter().take(3).collect::<Vec<_>>()
+                );
+            }
+            // Reasonable nesting still parses cleanly.
+            let src = format!("print {}1{}", "f(".repeat(25), ")".repeat(25));
+            assert!(parse(&src).is_ok());
+        });
+    assert!(handle.map(|h| h.join().is_ok()).unwrap_or(false));
+}
+
+#[test]
+fn long_chains_stay_shallow() {
+    fn depth(e: &Expr) -> usize {
+        match &e.kind {
+            ExprKind::Binary { lhs, rhs, .. } => 1 + depth(lhs).max(depth(rhs)),
+            _ => 1,
+        }
+    }
+    let terms: Vec<String> = (0..20_000).map(|i| format!("x == {i}")).collect();
+    let src = format!("T | where {}", terms.join(" or "));
     let p = parse(&src);
-    assert!(
-        p.diagnostics
-            .iter()
-            .any(|d| d.message.contains("nested too deeply"))
-    );
-    let src = format!("print {}1", "-".repeat(5000));
-    let _ = parse(&src);
-    let src = format!("print {}", "dynamic([".repeat(3000));
-    let _ = parse(&src);
+    assert!(p.is_ok());
+    let Some(Statement::Query(t)) = p.script.statements.first() else {
+        panic!()
+    };
+    let OpKind::Where(e) = &t.ops[0].kind else {
+        panic!()
+    };
+    assert!(depth(e) < 20, "depth {}", depth(e));
+    // Order is preserved: leftmost operand first.
+    let ExprKind::Binary {
+        op: BinOp::Or, lhs, ..
+    } = &e.kind
+    else {
+        panic!()
+    };
+    assert_eq!(lhs.span.start, src.find("x == 0").unwrap_or(0));
+    // Non-associative chains are capped instead of nesting without bound.
+    let src = format!("print {}", vec!["1"; 100_000].join(" + "));
+    assert!(!parse(&src).is_ok());
+    let src = format!("print a{}", ".b".repeat(100_000));
+    assert!(!parse(&src).is_ok());
+    let src = format!("print a{}", "[0]".repeat(100_000));
+    assert!(!parse(&src).is_ok());
 }
 
 #[test]
@@ -393,4 +465,16 @@ fn spans_cover_source() {
         panic!()
     };
     assert_eq!(e.span.text(src), "x == 1");
+}
+
+#[test]
+fn script_helpers() {
+    let src = "let a = 1;\nT | take a";
+    let s = ok(src);
+    assert!(matches!(s.query().map(|t| &t.source), Some(Source::Table(i)) if i.name == "T"));
+    assert!(matches!(s.statement_at(2), Some(Statement::Let(_))));
+    assert!(matches!(
+        s.statement_at(src.len()),
+        Some(Statement::Query(_))
+    ));
 }

@@ -1,0 +1,270 @@
+//! Robustness properties of the KQL front end: on arbitrary text, token soups, and corpus
+//! queries truncated or randomly edited, lexing, parsing and splitting never panic and
+//! every span (tokens, diagnostics, tree nodes, query ranges) is in bounds and on char
+//! boundaries.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kqlhunt::kql::{self, Span};
+use proptest::prelude::*;
+
+fn check_span(src: &str, span: Span, what: &str) {
+    assert!(
+        span.start <= span.end && span.end <= src.len(),
+        "{what} span {span:?} out of bounds (len {}) for {src:?}",
+        src.len()
+    );
+    assert!(
+        src.is_char_boundary(span.start) && src.is_char_boundary(span.end),
+        "{what} span {span:?} not on char boundaries for {src:?}"
+    );
+}
+
+/// Runs everything on `src` and checks every span.
+fn check(src: &str) {
+    let parsed = kql::parse(src);
+    for t in &parsed.tokens {
+        check_span(src, t.span, "token");
+    }
+    for d in &parsed.diagnostics {
+        check_span(src, d.span, "diagnostic");
+    }
+    kql::for_each_span(&parsed.script, |s| check_span(src, s, "node"));
+    for r in kql::query_ranges(src) {
+        check_span(src, Span::from(r), "query range");
+    }
+    for off in [0, src.len() / 2, src.len()] {
+        if let Some(r) = kql::query_at(src, off) {
+            check_span(src, Span::from(r), "query_at");
+        }
+    }
+}
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("KQLHUNT_CORPUS") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kql-corpus"),
+    };
+    dir.is_dir().then_some(dir)
+}
+
+fn corpus() -> Vec<String> {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("\n!!!!! KQL CORPUS NOT FOUND: corpus-based fuzzing SKIPPED !!!!!\n");
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "kql") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .filter_map(|p: &PathBuf| std::fs::read_to_string(Path::new(p)).ok())
+        .collect()
+}
+
+/// KQL-ish fragments for token soups, including broken ones.
+const FRAGMENTS: &[&str] = &[
+    "T",
+    "|",
+    "where",
+    "extend",
+    "project",
+    "summarize",
+    "by",
+    "join",
+    "kind=inner",
+    "on",
+    "$left.a",
+    "==",
+    "=~",
+    "!has",
+    "in~",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ";",
+    "let",
+    "=",
+    "x",
+    "1",
+    "1.5",
+    "1d",
+    "datetime(2024-01-01)",
+    "dynamic([1,{\"a\":2}])",
+    "'str'",
+    "\"s\\\"",
+    "@'v'",
+    "h'x'",
+    "```",
+    "//c\n",
+    "\n",
+    "\n\n",
+    "mv-expand",
+    "project-away",
+    "a*",
+    "*",
+    "between",
+    "..",
+    "(1 .. 2)",
+    "materialize(",
+    "toscalar(",
+    "datatable(a:string)[",
+    "union",
+    "-",
+    "+",
+    "not(",
+    "count()",
+    "arg_max(x, *)",
+    "render",
+    "with",
+    "é",
+    "🙂",
+    "\t",
+    "'",
+    "parse",
+    "with *",
+    "typeof(",
+    "range",
+    "from",
+    "to",
+    "step",
+    "print",
+    "=>",
+    ":",
+    "!",
+    "evaluate",
+    "bag_unpack(",
+    "invoke",
+    "top",
+    "10",
+    "asc",
+    "nulls",
+    "first",
+    "partition",
+    "mv-apply",
+    "on (",
+    "fork",
+    "scan",
+    "find",
+    "search",
+    "externaldata",
+    "guid(",
+    "#",
+];
+
+fn soup() -> impl Strategy<Value = String> {
+    prop::collection::vec((0..FRAGMENTS.len(), prop::bool::ANY), 0..60).prop_map(|parts| {
+        let mut s = String::new();
+        for (i, space) in parts {
+            s.push_str(FRAGMENTS[i]);
+            if space {
+                s.push(' ');
+            }
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_strings(s in any::<String>()) {
+        check(&s);
+    }
+
+    #[test]
+    fn kql_alphabet_strings(s in "[a-z_|()\\[\\]{}'\"@`=!~<>.,;:*/%+\\-0-9 \n\té$]{0,200}") {
+        check(&s);
+    }
+
+    #[test]
+    fn token_soups(s in soup()) {
+        check(&s);
+    }
+}
+
+#[test]
+fn corpus_random_edits() {
+    let corpus = corpus();
+    if corpus.is_empty() {
+        return;
+    }
+    let start = Instant::now();
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 3000,
+        ..ProptestConfig::default()
+    });
+    let n = corpus.len();
+    let strategy = (
+        0..n,
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+        0..4u8,
+        soup(),
+    );
+    runner
+        .run(&strategy, |(i, a, b, edit, frag)| {
+            let src = &corpus[i];
+            let bounds: Vec<usize> = (0..=src.len())
+                .filter(|&k| src.is_char_boundary(k))
+                .collect();
+            let (x, y) = {
+                let p = a.get(&bounds);
+                let q = b.get(&bounds);
+                (*p.min(q), *p.max(q))
+            };
+            let edited = match edit {
+                0 => format!("{}{}", &src[..x], &src[y..]),
+                1 => format!("{}{}{}", &src[..x], frag, &src[x..]),
+                2 => format!("{}{}{}", &src[..y], &src[x..y], &src[y..]),
+                _ => format!("{}{}{}", &src[..x], frag, &src[y..]),
+            };
+            check(&edited);
+            Ok(())
+        })
+        .expect("random corpus edits");
+    eprintln!("corpus_random_edits: 3000 cases in {:?}", start.elapsed());
+}
+
+#[test]
+fn corpus_truncated_at_every_char_boundary() {
+    let corpus = corpus();
+    if corpus.is_empty() {
+        return;
+    }
+    let start = Instant::now();
+    let mut cases = 0usize;
+    // Every boundary of every 10th file (the work is quadratic in file size); set
+    // KQLHUNT_FUZZ_FULL=1 to truncate every file.
+    let step = if std::env::var_os("KQLHUNT_FUZZ_FULL").is_some() {
+        1
+    } else {
+        10
+    };
+    for src in corpus.iter().step_by(step) {
+        for k in (0..=src.len()).filter(|&k| src.is_char_boundary(k)) {
+            check(&src[..k]);
+            cases += 1;
+        }
+    }
+    eprintln!(
+        "corpus_truncated_at_every_char_boundary: {cases} prefixes in {:?}",
+        start.elapsed()
+    );
+}
