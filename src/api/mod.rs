@@ -1,0 +1,5 @@
+//! The hunting APIs: Graph `runHuntingQuery`, Defender `advancedhunting/run` and MDE
+//! `advancedqueries/run`: their hosts per cloud, wire types, decoding into `ResultSet`,
+//! error mapping and the HTTP client.
+
+pub mod cloud;
