@@ -327,3 +327,22 @@ fn hostile_cells_cannot_reach_the_terminal() {
         );
     }
 }
+
+#[test]
+fn growing_the_terminal_again_shows_the_query_from_its_first_column() {
+    let mut app = app();
+    let query = r#"DeviceProcessEvents | where FileName =~ "powershell.exe" | take 20"#;
+    type_text(&mut app, query);
+    let narrow = format!("{}", draw(&mut app, 40, 10, Instant::now()).backend());
+    assert!(
+        !narrow.contains("DeviceProcessEvents"),
+        "scrolled to the cursor at 40 columns:\n{narrow}"
+    );
+    let wide = format!("{}", draw(&mut app, 160, 48, Instant::now()).backend());
+    assert!(wide.contains(&format!("│ 1 {query}")), "{wide}");
+    assert_eq!(
+        app.editor.cursor(),
+        (0, query.chars().count()),
+        "the cursor did not move"
+    );
+}

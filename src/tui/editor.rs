@@ -132,6 +132,23 @@ impl Editor {
         self.textarea.scroll((rows, 0));
     }
 
+    /// Before drawing into `text` (the text rect, see [`EditorView::text_area`]): when the
+    /// pane has grown so the cursor fits without horizontal scrolling, scroll back to the
+    /// first column. The textarea alone keeps an old offset after a shrink-and-grow resize.
+    pub fn settle_viewport(&mut self, text: Rect) {
+        if text.is_empty() {
+            return;
+        }
+        // Let the textarea see the new size first, so scrolling cannot move the cursor.
+        let mut scratch = Buffer::empty(text);
+        (&self.textarea).render(text, &mut scratch);
+        let (_, top_col) = self.textarea.scroll_offset();
+        if top_col > 0 && self.textarea.screen_cursor().col < usize::from(text.width) {
+            self.textarea
+                .scroll((0, -(top_col.min(i16::MAX as u16) as i16)));
+        }
+    }
+
     /// The selected text as a byte range of [`Editor::text`], `None` when nothing (or nothing
     /// but an empty range) is selected.
     pub fn selection_byte_range(&self) -> Option<Range<usize>> {
@@ -436,6 +453,11 @@ impl<'a> EditorView<'a> {
     pub fn block(mut self, block: Block<'a>) -> Self {
         self.block = Some(block);
         self
+    }
+
+    /// The rect the text is drawn in (inside the block, right of the line numbers).
+    pub fn text_area(&self, area: Rect) -> Option<Rect> {
+        self.layout(area).map(|l| l.text)
     }
 
     fn layout(&self, area: Rect) -> Option<Layout> {

@@ -47,12 +47,18 @@ pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) {
         ));
     }
     let block = pane_block(app, title, focused);
+    let text_area = EditorView::new(&app.editor, &app.theme)
+        .block(block.clone())
+        .text_area(area);
+    if let Some(text) = text_area {
+        app.editor.settle_viewport(text);
+    }
     let view = EditorView::new(&app.editor, &app.theme)
         .focused(focused)
         .block(block);
-    let cursor = view.cursor_position(area);
-    frame.render_widget(view, area);
-    if focused && let Some(pos) = cursor {
+    // The cursor position is only known once the view has scrolled while rendering.
+    frame.render_widget(&view, area);
+    if let Some(pos) = view.cursor_position(area) {
         frame.set_cursor_position(pos);
     }
 }
