@@ -5,8 +5,9 @@
 //! (empty strings, nulls, `false`).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::data::{Column, ColumnData, DefenderSchema, Kind, Table, TableSchema, ValueRef};
+use crate::data::{Column, ColumnData, DefenderSchema, Kind, StrVec, Table, TableSchema, ValueRef};
 
 use super::org::{Account, Device, EGRESS_IP, Image, JUMP_PUBLIC_IP, Role};
 use super::world::{
@@ -183,8 +184,24 @@ fn build<R: Record>(
         .columns
         .iter()
         .map(|(name, kind)| {
-            let mut data = ColumnData::with_capacity(*kind, n);
-            match pick(name).or_else(|| common::<R>(name)) {
+            let get = pick(name).or_else(|| common::<R>(name));
+            let mut data = match (&get, kind) {
+                (Some(g), Kind::String | Kind::Dynamic) => {
+                    // Reserve the text buffer from a sample so it is not regrown and
+                    // copied many times over.
+                    let step = (n / 64).max(1);
+                    let sampled: usize = recs.iter().step_by(step).map(|r| text_len(g, r, w)).sum();
+                    let bytes = sampled * step + sampled * step / 8;
+                    let strings = StrVec::with_capacity(n, bytes);
+                    if *kind == Kind::String {
+                        ColumnData::String(strings)
+                    } else {
+                        ColumnData::Dynamic(strings)
+                    }
+                }
+                _ => ColumnData::with_capacity(*kind, n),
+            };
+            match get {
                 Some(Get::Rec(f)) => {
                     for r in recs {
                         data.push(f(r, w));
@@ -217,35 +234,108 @@ fn build<R: Record>(
     Table::new(columns).unwrap_or_else(|_| Table::empty(&schema.columns))
 }
 
+/// The text length of one cell, for reserving buffers.
+fn text_len<R>(get: &Get<R>, r: &R, w: &World) -> usize {
+    let v = match get {
+        Get::Rec(f) => f(r, w),
+        Get::Proc(of, f) => of(r, w).map_or(ValueRef::Null, |p| f(p, w)),
+    };
+    match v {
+        ValueRef::String(s) | ValueRef::Dynamic(s) => s.len(),
+        _ => 0,
+    }
+}
+
 /// Every table of the bundled schema: the demo's records where it has them, empty otherwise.
+/// Tables are independent, so they are built on a few scoped threads, biggest first; a table
+/// a worker could not deliver (no thread, a panic) is built on the calling thread.
 pub(crate) fn catalog(w: &World) -> BTreeMap<String, Table> {
     let schema = DefenderSchema::bundled();
-    let mut out = BTreeMap::new();
-    for t in &schema.tables {
-        let table = match t.name.as_str() {
-            "DeviceProcessEvents" => {
-                let recs: Vec<ProcRec> = w.proc_events.iter().map(|&i| ProcRec(i)).collect();
-                build(t, &recs, w, process_column)
+    let mut order: Vec<usize> = (0..schema.tables.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(records(w, &schema.tables[i].name)));
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            done.push((i, build_table(&schema.tables[i], w)));
+        }
+        done
+    };
+    let mut built: Vec<Option<Table>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mut built: Vec<Option<Table>> = vec![None; schema.tables.len()];
+        let mut collect = |done: Vec<(usize, Table)>| {
+            for (i, t) in done {
+                built[i] = Some(t);
             }
-            "DeviceNetworkEvents" => build(t, &w.net, w, network_column),
-            "DeviceFileEvents" => build(t, &w.files, w, file_column),
-            "DeviceLogonEvents" => build(t, &w.logons, w, logon_column),
-            "DeviceEvents" => build(t, &w.dev_events, w, device_event_column),
-            "DeviceRegistryEvents" => build(t, &w.reg, w, registry_column),
-            "DeviceImageLoadEvents" => build(t, &w.img, w, image_load_column),
-            "DeviceInfo" => build(t, &w.dev_info, w, device_info_column),
-            "DeviceNetworkInfo" => build(t, &w.dev_info, w, network_info_column),
-            "EmailEvents" => build(t, &w.emails, w, email_column),
-            "EmailUrlInfo" => build(t, &w.email_urls, w, email_url_column),
-            "UrlClickEvents" => build(t, &w.clicks, w, click_column),
-            "IdentityLogonEvents" => build(t, &w.id_logons, w, identity_column),
-            "AlertInfo" => build(t, &w.alerts, w, alert_column),
-            "AlertEvidence" => build(t, &w.evidence, w, evidence_column),
-            _ => Table::empty(&t.columns),
         };
-        out.insert(t.name.clone(), table);
+        collect(work());
+        for h in workers {
+            collect(h.join().unwrap_or_default());
+        }
+        built
+    });
+    schema
+        .tables
+        .iter()
+        .zip(built.iter_mut())
+        .map(|(t, b)| {
+            (
+                t.name.clone(),
+                b.take().unwrap_or_else(|| build_table(t, w)),
+            )
+        })
+        .collect()
+}
+
+/// How many records a table has, to schedule big tables first.
+fn records(w: &World, table: &str) -> usize {
+    match table {
+        "DeviceProcessEvents" => w.proc_events.len(),
+        "DeviceNetworkEvents" => w.net.len(),
+        "DeviceFileEvents" => w.files.len(),
+        "DeviceLogonEvents" => w.logons.len(),
+        "DeviceEvents" => w.dev_events.len(),
+        "DeviceRegistryEvents" => w.reg.len(),
+        "DeviceImageLoadEvents" => w.img.len(),
+        "DeviceInfo" | "DeviceNetworkInfo" => w.dev_info.len(),
+        "EmailEvents" => w.emails.len(),
+        "EmailUrlInfo" => w.email_urls.len(),
+        "UrlClickEvents" => w.clicks.len(),
+        "IdentityLogonEvents" => w.id_logons.len(),
+        "AlertInfo" => w.alerts.len(),
+        "AlertEvidence" => w.evidence.len(),
+        _ => 0,
     }
-    out
+}
+
+fn build_table(t: &TableSchema, w: &World) -> Table {
+    match t.name.as_str() {
+        "DeviceProcessEvents" => {
+            let recs: Vec<ProcRec> = w.proc_events.iter().map(|&i| ProcRec(i)).collect();
+            build(t, &recs, w, process_column)
+        }
+        "DeviceNetworkEvents" => build(t, &w.net, w, network_column),
+        "DeviceFileEvents" => build(t, &w.files, w, file_column),
+        "DeviceLogonEvents" => build(t, &w.logons, w, logon_column),
+        "DeviceEvents" => build(t, &w.dev_events, w, device_event_column),
+        "DeviceRegistryEvents" => build(t, &w.reg, w, registry_column),
+        "DeviceImageLoadEvents" => build(t, &w.img, w, image_load_column),
+        "DeviceInfo" => build(t, &w.dev_info, w, device_info_column),
+        "DeviceNetworkInfo" => build(t, &w.dev_info, w, network_info_column),
+        "EmailEvents" => build(t, &w.emails, w, email_column),
+        "EmailUrlInfo" => build(t, &w.email_urls, w, email_url_column),
+        "UrlClickEvents" => build(t, &w.clicks, w, click_column),
+        "IdentityLogonEvents" => build(t, &w.id_logons, w, identity_column),
+        "AlertInfo" => build(t, &w.alerts, w, alert_column),
+        "AlertEvidence" => build(t, &w.evidence, w, evidence_column),
+        _ => Table::empty(&t.columns),
+    }
 }
 
 // DeviceProcessEvents ------------------------------------------------------------------

@@ -732,7 +732,22 @@ impl World {
             net, files, logons, dev_events, reg, img, emails, email_urls, clicks, id_logons,
             dev_info
         );
-        // Alerts and their evidence are paired by index and every alert is planted inside
-        // the window, so they stay as they are.
+        // Alerts are planted inside the window; order them by time and keep each evidence
+        // row pointing at its alert.
+        let mut order: Vec<usize> = (0..self.alerts.len()).collect();
+        order.sort_by_key(|&i| self.alerts[i].ts);
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut alerts: Vec<Option<AlertRec>> = std::mem::take(&mut self.alerts)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.alerts = order.iter().filter_map(|&old| alerts[old].take()).collect();
+        for e in &mut self.evidence {
+            e.alert = new_index.get(e.alert).copied().unwrap_or(e.alert);
+        }
+        self.evidence.sort_by_key(|e| (e.ts, e.alert));
     }
 }
