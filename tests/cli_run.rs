@@ -118,3 +118,18 @@ fn errors_are_one_line_on_stderr_with_a_non_zero_exit() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn the_workbench_refuses_a_pipe_with_a_pointer_to_run() {
+    let out = kqlhunt().stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("the workbench needs a terminal") && err.contains("kqlhunt run"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no escape sequences were written to the pipe"
+    );
+}

@@ -22,6 +22,12 @@ pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Enter the workbench's terminal mode and install the restoring panic hook.
 pub fn enter() -> io::Result<Tui> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(io::Error::other(
+            "the workbench needs a terminal; for scripts and pipes use `kqlhunt run -q '<kql>'`",
+        ));
+    }
     install_panic_hook();
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
