@@ -1,8 +1,43 @@
-//! The tenant's hunting quota as the status bar sees it. The full ledger (limits, sliding
-//! windows, admission, 429 interpretation, persistence) grows here; today it holds the
-//! snapshot type the worker publishes after every change.
+//! The tenant's hunting quota: limits (`limits`), the sliding-window ledger that admits
+//! queries so that kqlhunt never provokes a 429 (`ledger`), reading 429s (`throttle`), the
+//! state shared by every kqlhunt process of the user (`store`), injected clocks (`clock`),
+//! and the snapshot the worker publishes for the status bar.
+//!
+//! The worker's loop, per metered backend:
+//!
+//! ```text
+//! let mut store = Store::open(&paths, tenant, kind, limits);
+//! loop {
+//!     match store.begin_call(Instant::now()) {          // admit + count, under the file lock
+//!         Ok(ticket) => spawn(run(query)) … then on completion:
+//!             Ok(result)  => store.end_call(&ticket, Instant::now(), result.execution_time()),
+//!             Err(Throttled { wait, message }) => {
+//!                 store.end_call(&ticket, Instant::now(), Some(Duration::ZERO));
+//!                 store.throttled(Instant::now(), (!wait.is_zero()).then_some(wait), &message);
+//!                 requeue(query);
+//!             }
+//!             Err(_) => store.end_call(&ticket, Instant::now(), None),
+//!         Err(Admission::At(t)) => sleep_until(t) (or until a call ends / a command arrives),
+//!         Err(Admission::Refused(why)) => fail the query with `why` (one sentence),
+//!         Err(Admission::Now) => unreachable: begin_call only refuses with At or Refused,
+//!     }
+//!     every second: publish(store.snapshot(Instant::now()));
+//! }
+//! ```
+
+pub mod clock;
+pub mod ledger;
+pub mod limits;
+pub mod store;
+pub mod throttle;
 
 use std::time::Duration;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use ledger::{Admission, CallId, CallTicket, Ledger, Limiter, Refusal, ThrottleOutcome};
+pub use limits::{CallWindow, Limits, LimitsError, Preset, RunWindow, Safety};
+pub use store::Store;
+pub use throttle::{Throttle, parse_retry_after};
 
 /// How much of one budget window is spent.
 #[derive(Clone, Debug, PartialEq)]
