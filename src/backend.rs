@@ -83,6 +83,9 @@ pub enum RunError {
     Network(String),
     #[error("cancelled")]
     Cancelled,
+    /// The quota ledger would not send it (budget spent for longer than it will queue).
+    #[error("not sent: {0}")]
+    Refused(String),
     /// A bug in kqlhunt (e.g. a panic in the local engine), caught and reported.
     #[error("internal error: {0}; this is a kqlhunt bug, details are in the log")]
     Internal(String),

@@ -55,7 +55,7 @@ fn fail(e: anyhow::Error) -> ExitCode {
 
 async fn workbench(opts: LoopOptions) -> anyhow::Result<()> {
     let backend = Arc::new(LocalBackend::demo(kqlhunt::data::time::now_ticks()));
-    let mut worker = worker::spawn(backend);
+    let mut worker = worker::spawn(backend, worker::WorkerOptions::default());
     let mut app = App::new(BackendKind::Local, Theme::from_env());
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;

@@ -104,7 +104,7 @@ fn run_query(app: &mut App, query: &str) -> QueryId {
     type_text(app, query);
     key(app, KeyCode::F(5), KeyModifiers::NONE);
     match app.outbox.pop() {
-        Some(Command::Run { id, request }) => {
+        Some(Command::Run { id, request, .. }) => {
             assert_eq!(request.query, query.trim());
             id
         }
@@ -129,6 +129,7 @@ fn a_finished_query_fills_the_grid_and_the_status_bar() {
     app.on_worker_event(WorkerEvent::Finished {
         id,
         result: Arc::new(process_events(20)),
+        cached_age: None,
     });
     assert!(app.running.is_none());
     insta::assert_snapshot!(draw(&mut app, 120, 30, Instant::now()).backend());
@@ -233,6 +234,7 @@ fn focus_moves_and_the_grid_scrolls_both_ways() {
     app.on_worker_event(WorkerEvent::Finished {
         id,
         result: Arc::new(process_events(500)),
+        cached_age: None,
     });
     key(&mut app, KeyCode::Down, KeyModifiers::CONTROL);
     assert_eq!(app.focus, Focus::Grid);
@@ -259,6 +261,7 @@ fn tiny_and_odd_sizes_never_panic_and_keep_the_query() {
     app.on_worker_event(WorkerEvent::Finished {
         id,
         result: Arc::new(process_events(20)),
+        cached_age: None,
     });
     for (w, h) in [
         (40, 10),
@@ -284,6 +287,7 @@ fn truncated_results_are_announced_loudly() {
     app.on_worker_event(WorkerEvent::Finished {
         id,
         result: Arc::new(result),
+        cached_age: None,
     });
     let text = format!("{}", draw(&mut app, 140, 20, Instant::now()).backend());
     assert!(
@@ -314,6 +318,7 @@ fn hostile_cells_cannot_reach_the_terminal() {
     app.on_worker_event(WorkerEvent::Finished {
         id,
         result: Arc::new(result),
+        cached_age: None,
     });
     let screen = draw(&mut app, 80, 14, Instant::now());
     for cell in screen.backend().buffer().content() {
@@ -344,5 +349,33 @@ fn growing_the_terminal_again_shows_the_query_from_its_first_column() {
         app.editor.cursor(),
         (0, query.chars().count()),
         "the cursor did not move"
+    );
+}
+
+#[test]
+fn the_status_bar_counts_down_a_queued_query_and_marks_cached_answers() {
+    let mut app = app();
+    let id = run_query(&mut app, "DeviceInfo");
+    let now = Instant::now();
+    app.on_worker_event(WorkerEvent::Queued {
+        id,
+        sends_at: Some(now + Duration::from_millis(11_200)),
+        why: "waiting for the tenant's quota".into(),
+    });
+    let text = format!("{}", draw(&mut app, 160, 12, now).backend());
+    assert!(
+        text.contains("⏳ queued, sends in 12s (waiting for the tenant's quota) · Esc cancels"),
+        "{text}"
+    );
+    app.on_worker_event(WorkerEvent::Started { id });
+    app.on_worker_event(WorkerEvent::Finished {
+        id,
+        result: Arc::new(process_events(3)),
+        cached_age: Some(Duration::from_secs(180)),
+    });
+    let text = format!("{}", draw(&mut app, 160, 12, now).backend());
+    assert!(
+        text.contains("3 rows · cached 3m 00s ago, 0 quota · Shift+F5 reruns"),
+        "{text}"
     );
 }

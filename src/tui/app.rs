@@ -41,13 +41,23 @@ pub struct Running {
     pub started: Instant,
     /// Byte offset of the query in the editor text, to place error positions.
     pub offset: usize,
+    /// Set while the worker holds the query for the quota: when it expects to send it, and why.
+    pub queued: Option<(Option<Instant>, String)>,
 }
 
 /// The outcome of the last finished run, for the results title and the status bar.
 #[derive(Clone, Debug)]
 pub enum LastRun {
-    Ok { rows: usize, elapsed: Duration },
-    Failed { error: RunError, offset: usize },
+    /// `cached_age`: answered from the worker's cache, this long after the real run.
+    Ok {
+        rows: usize,
+        elapsed: Duration,
+        cached_age: Option<Duration>,
+    },
+    Failed {
+        error: RunError,
+        offset: usize,
+    },
     Cancelled,
 }
 
@@ -137,7 +147,8 @@ impl App {
 
     fn act(&mut self, action: Action) {
         match action {
-            Action::Run => self.run_at_cursor(),
+            Action::Run => self.run_at_cursor(false),
+            Action::RunFresh => self.run_at_cursor(true),
             Action::Cancel => self.cancel(),
             Action::Quit => self.request_quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -228,7 +239,7 @@ impl App {
 
     /// Run the selection, or the query under the cursor (queries are separated by blank
     /// lines, as in the Defender portal).
-    pub fn run_at_cursor(&mut self) {
+    pub fn run_at_cursor(&mut self, fresh: bool) {
         if self.running.is_some() {
             self.notice = Some("A query is already running; Esc cancels it.".into());
             return;
@@ -249,11 +260,13 @@ impl App {
         self.outbox.push(Command::Run {
             id,
             request: RunRequest::new(query),
+            fresh,
         });
         self.running = Some(Running {
             id,
             started: Instant::now(),
             offset: range.start,
+            queued: None,
         });
     }
 
@@ -275,12 +288,26 @@ impl App {
                 self.backend_info = Some("unavailable".into());
                 self.notice = Some(reason);
             }
-            WorkerEvent::Started { .. } => {}
-            WorkerEvent::Finished { id, result } if is_current(self, id) => {
+            WorkerEvent::Queued { id, sends_at, why } if is_current(self, id) => {
+                if let Some(running) = &mut self.running {
+                    running.queued = Some((sends_at, why));
+                }
+            }
+            WorkerEvent::Started { id } if is_current(self, id) => {
+                if let Some(running) = &mut self.running {
+                    running.queued = None;
+                }
+            }
+            WorkerEvent::Finished {
+                id,
+                result,
+                cached_age,
+            } if is_current(self, id) => {
                 self.running = None;
                 self.last = Some(LastRun::Ok {
                     rows: result.table.row_count(),
                     elapsed: result.origin.elapsed,
+                    cached_age,
                 });
                 self.grid = GridState::for_table(&result.table);
                 self.result = Some(result);
@@ -293,7 +320,9 @@ impl App {
                 self.running = None;
                 self.last = Some(LastRun::Cancelled);
             }
-            WorkerEvent::Finished { .. }
+            WorkerEvent::Queued { .. }
+            | WorkerEvent::Started { .. }
+            | WorkerEvent::Finished { .. }
             | WorkerEvent::Failed { .. }
             | WorkerEvent::Cancelled { .. } => {}
             WorkerEvent::Quota(snapshot) => self.quota = snapshot,

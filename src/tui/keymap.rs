@@ -27,6 +27,7 @@ impl Context {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Run,
+    RunFresh,
     Cancel,
     Quit,
     Help,
@@ -110,6 +111,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: "F5  Alt+Enter  Ctrl+Enter",
         action: A::Run,
         help: "run the query under the cursor (or the selection)",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[shift(K::F(5)), ctrl(K::F(5)), key(K::F(17))],
+        keys: "Shift+F5  Ctrl+F5",
+        action: A::RunFresh,
+        help: "run again on the service, skipping the result cache",
     },
     Binding {
         context: C::Global,

@@ -78,6 +78,19 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
 fn run_segment(app: &App, now: Instant) -> Vec<Span<'static>> {
     let t = &app.theme;
     if let Some(running) = &app.running {
+        if let Some((sends_at, why)) = &running.queued {
+            let when = match sends_at {
+                Some(at) => format!(
+                    "sends in {}s",
+                    at.saturating_duration_since(now).as_secs_f64().ceil() as u64
+                ),
+                None => "waiting".into(),
+            };
+            return vec![Span::styled(
+                format!("⏳ queued, {when} ({why}) · Esc cancels"),
+                t.warn,
+            )];
+        }
         let elapsed = now.saturating_duration_since(running.started);
         let frame = (elapsed.as_millis() / 100) as usize % SPINNER.len();
         return vec![Span::styled(
@@ -91,13 +104,20 @@ fn run_segment(app: &App, now: Instant) -> Vec<Span<'static>> {
     }
     match &app.last {
         None => vec![Span::styled("ready", t.dim)],
-        Some(LastRun::Ok { rows, elapsed }) => {
-            let mut spans = vec![Span::styled(
-                format!(
-                    "{} rows · {}",
-                    group_digits(*rows),
-                    human_duration(*elapsed)
+        Some(LastRun::Ok {
+            rows,
+            elapsed,
+            cached_age,
+        }) => {
+            let timing = match cached_age {
+                Some(age) => format!(
+                    "cached {} ago, 0 quota · Shift+F5 reruns",
+                    human_duration(*age)
                 ),
+                None => human_duration(*elapsed),
+            };
+            let mut spans = vec![Span::styled(
+                format!("{} rows · {timing}", group_digits(*rows)),
                 t.ok,
             )];
             if app.result.as_ref().is_some_and(|r| r.truncated) {

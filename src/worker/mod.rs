@@ -1,10 +1,14 @@
 //! The worker task: the only place queries are executed. The UI sends `Command`s on a
 //! bounded channel and draws from the `WorkerEvent`s that come back; it never awaits a
-//! backend itself. Each run gets a cancellation token, so Esc in the editor stops it.
+//! backend itself. For metered backends the worker asks the quota ledger before every
+//! call, holds queries in a queue until the ledger admits them, requeues a query after a
+//! 429 once the wait is over, answers repeats from a result cache, and collapses identical
+//! requests in flight into one call.
 
+pub mod cache;
 pub mod local;
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backend::{Backend, RunError, RunRequest};
 use crate::data::ResultSet;
-use crate::quota::QuotaSnapshot;
+use crate::quota::{Admission, CallTicket, QuotaSnapshot, Store};
+use cache::{QueryKey, ResultCache};
 
 /// Identifies one run, chosen by the UI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -22,8 +27,15 @@ pub struct QueryId(pub u64);
 /// What the UI asks of the worker.
 #[derive(Debug)]
 pub enum Command {
-    Run { id: QueryId, request: RunRequest },
-    Cancel { id: QueryId },
+    /// Run a query; `fresh` skips the result cache and duplicate collapsing.
+    Run {
+        id: QueryId,
+        request: RunRequest,
+        fresh: bool,
+    },
+    Cancel {
+        id: QueryId,
+    },
     Shutdown,
 }
 
@@ -38,12 +50,20 @@ pub enum WorkerEvent {
     Unavailable {
         reason: String,
     },
+    /// The query waits for the quota; `sends_at` is when the ledger expects to admit it.
+    Queued {
+        id: QueryId,
+        sends_at: Option<Instant>,
+        why: String,
+    },
     Started {
         id: QueryId,
     },
+    /// `cached_age` is set when the answer came from the result cache (no quota spent).
     Finished {
         id: QueryId,
         result: Arc<ResultSet>,
+        cached_age: Option<Duration>,
     },
     Failed {
         id: QueryId,
@@ -65,87 +85,373 @@ pub struct WorkerHandle {
 /// How many commands may wait before the UI is told the worker is busy.
 pub const COMMAND_QUEUE: usize = 64;
 
+/// How the worker spends quota.
+pub struct WorkerOptions {
+    /// The shared quota ledger of a metered backend; `None` spends nothing (local).
+    pub quota: Option<Store>,
+    /// Sends per query, 429s included, before it fails.
+    pub max_attempts: u32,
+    /// How long an answer may be reused (0 disables the cache).
+    pub cache_ttl: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            quota: None,
+            max_attempts: 3,
+            cache_ttl: Duration::from_secs(600),
+        }
+    }
+}
+
 /// Start the worker on the current tokio runtime.
-pub fn spawn(backend: Arc<dyn Backend>) -> WorkerHandle {
+pub fn spawn(backend: Arc<dyn Backend>, options: WorkerOptions) -> WorkerHandle {
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    tokio::spawn(worker_loop(backend, cmd_rx, ev_tx));
+    let worker = Worker::new(backend, options, ev_tx);
+    tokio::spawn(worker.run(cmd_rx));
     WorkerHandle {
         commands: cmd_tx,
         events: ev_rx,
     }
 }
 
-type Done = (QueryId, Result<ResultSet, RunError>, Duration);
+/// One call to the backend, on behalf of one or more UI queries with the same key.
+struct Job {
+    ids: Vec<QueryId>,
+    request: RunRequest,
+    key: QueryKey,
+    fresh: bool,
+    attempts: u32,
+}
 
-async fn worker_loop(
+struct Running {
+    seq: u64,
+    job: Job,
+    token: CancellationToken,
+    ticket: Option<CallTicket>,
+}
+
+struct Done {
+    seq: u64,
+    result: Result<ResultSet, RunError>,
+    elapsed: Duration,
+}
+
+struct Worker {
     backend: Arc<dyn Backend>,
-    mut commands: mpsc::Receiver<Command>,
+    options: WorkerOptions,
     events: mpsc::UnboundedSender<WorkerEvent>,
-) {
-    let kind = backend.kind();
-    let mut quota = QuotaSnapshot::unmetered(kind.name());
-    quota.metered = kind.spends_quota();
-    let _ = events.send(WorkerEvent::Quota(quota.clone()));
-    {
-        let (backend, events) = (Arc::clone(&backend), events.clone());
-        tokio::spawn(async move {
-            let _ = events.send(match backend.prepare().await {
-                Ok(description) => WorkerEvent::Ready { description },
-                Err(error) => WorkerEvent::Unavailable {
-                    reason: error.to_string(),
-                },
+    queue: VecDeque<Job>,
+    running: Vec<Running>,
+    cache: ResultCache,
+    next_seq: u64,
+    /// When to ask the ledger again for the head of the queue.
+    wake: Option<Instant>,
+    done_tx: mpsc::UnboundedSender<Done>,
+    done_rx: mpsc::UnboundedReceiver<Done>,
+}
+
+impl Worker {
+    fn new(
+        backend: Arc<dyn Backend>,
+        options: WorkerOptions,
+        events: mpsc::UnboundedSender<WorkerEvent>,
+    ) -> Self {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let cache = ResultCache::new(if options.quota.is_some() {
+            options.cache_ttl
+        } else {
+            Duration::ZERO
+        });
+        Worker {
+            backend,
+            options,
+            events,
+            queue: VecDeque::new(),
+            running: Vec::new(),
+            cache,
+            next_seq: 0,
+            wake: None,
+            done_tx,
+            done_rx,
+        }
+    }
+
+    fn emit(&self, event: WorkerEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn publish_quota(&mut self) {
+        let snapshot = match &mut self.options.quota {
+            Some(store) => store.snapshot(Instant::now()),
+            None => QuotaSnapshot::unmetered(self.backend.kind().name()),
+        };
+        self.emit(WorkerEvent::Quota(snapshot));
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        self.publish_quota();
+        {
+            let (backend, events) = (Arc::clone(&self.backend), self.events.clone());
+            tokio::spawn(async move {
+                let _ = events.send(match backend.prepare().await {
+                    Ok(description) => WorkerEvent::Ready { description },
+                    Err(error) => WorkerEvent::Unavailable {
+                        reason: error.to_string(),
+                    },
+                });
             });
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let wake = self.wake;
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None | Some(Command::Shutdown) => break,
+                    Some(Command::Run { id, request, fresh }) => self.on_run(id, request, fresh),
+                    Some(Command::Cancel { id }) => self.on_cancel(id),
+                },
+                Some(done) = self.done_rx.recv() => self.on_done(done),
+                _ = sleep_until(wake), if wake.is_some() => self.wake = None,
+                _ = tick.tick() => {
+                    if self.options.quota.is_some() {
+                        self.publish_quota();
+                    }
+                    continue;
+                }
+            }
+            self.dispatch();
+        }
+        for r in &self.running {
+            r.token.cancel();
+        }
+    }
+
+    fn on_run(&mut self, id: QueryId, request: RunRequest, fresh: bool) {
+        let key = QueryKey::of(&request);
+        if !fresh {
+            if let Some((result, age)) = self.cache.get(&key, Instant::now()) {
+                tracing::info!(id = id.0, ?age, "answered from the result cache");
+                self.emit(WorkerEvent::Finished {
+                    id,
+                    result,
+                    cached_age: Some(age),
+                });
+                return;
+            }
+            let metered = self.options.quota.is_some();
+            if metered
+                && let Some(r) = self
+                    .running
+                    .iter_mut()
+                    .find(|r| !r.job.fresh && r.job.key == key)
+            {
+                r.job.ids.push(id);
+                let _ = self.events.send(WorkerEvent::Started { id });
+                return;
+            }
+            if metered && let Some(job) = self.queue.iter_mut().find(|j| !j.fresh && j.key == key) {
+                job.ids.push(id);
+                return;
+            }
+        }
+        self.queue.push_back(Job {
+            ids: vec![id],
+            request,
+            key,
+            fresh,
+            attempts: 0,
         });
     }
 
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
-    let mut running: HashMap<QueryId, CancellationToken> = HashMap::new();
-    loop {
-        tokio::select! {
-            cmd = commands.recv() => match cmd {
-                None | Some(Command::Shutdown) => break,
-                Some(Command::Run { id, request }) => {
-                    let token = CancellationToken::new();
-                    running.insert(id, token.clone());
-                    let _ = events.send(WorkerEvent::Started { id });
-                    tracing::info!(id = id.0, backend = kind.name(), bytes = request.query.len(), "run");
-                    let backend = Arc::clone(&backend);
-                    let done = done_tx.clone();
-                    tokio::spawn(async move {
-                        let started = Instant::now();
-                        let result = backend.run(&request, token).await;
-                        let _ = done.send((id, result, started.elapsed()));
-                    });
-                }
-                Some(Command::Cancel { id }) => {
-                    if let Some(token) = running.get(&id) {
-                        token.cancel();
-                    }
-                }
-            },
-            Some((id, result, elapsed)) = done_rx.recv() => {
-                running.remove(&id);
-                let event = match result {
-                    Ok(result) => {
-                        tracing::info!(id = id.0, rows = result.table.row_count(), ?elapsed, "finished");
-                        if kind.spends_quota() {
-                            quota.session_calls += 1;
-                        }
-                        WorkerEvent::Finished { id, result: Arc::new(result) }
-                    }
-                    Err(RunError::Cancelled) => WorkerEvent::Cancelled { id },
-                    Err(error) => {
-                        tracing::info!(id = id.0, %error, "failed");
-                        WorkerEvent::Failed { id, error, elapsed }
-                    }
-                };
-                let _ = events.send(event);
-                let _ = events.send(WorkerEvent::Quota(quota.clone()));
+    fn on_cancel(&mut self, id: QueryId) {
+        if let Some(pos) = self.queue.iter().position(|j| j.ids.contains(&id)) {
+            self.queue[pos].ids.retain(|i| *i != id);
+            if self.queue[pos].ids.is_empty() {
+                self.queue.remove(pos);
+            }
+            self.emit(WorkerEvent::Cancelled { id });
+        } else if let Some(r) = self.running.iter_mut().find(|r| r.job.ids.contains(&id)) {
+            if r.job.ids.len() > 1 {
+                // Others still wait for this answer: only this one stops waiting.
+                r.job.ids.retain(|i| *i != id);
+                let _ = self.events.send(WorkerEvent::Cancelled { id });
+            } else {
+                r.token.cancel();
             }
         }
     }
-    for token in running.values() {
-        token.cancel();
+
+    /// Send queued jobs while the ledger admits them.
+    fn dispatch(&mut self) {
+        while !self.queue.is_empty() {
+            let now = Instant::now();
+            let ticket = match &mut self.options.quota {
+                None => None,
+                Some(store) => match store.begin_call(now) {
+                    Ok(ticket) => Some(ticket),
+                    Err(Admission::At(t)) => {
+                        self.wake = Some(t);
+                        let why = store.ledger().blocked_until(now).map_or(
+                            "waiting for the tenant's quota",
+                            |_| "throttled by the service (429)",
+                        );
+                        if let Some(job) = self.queue.front() {
+                            for &id in &job.ids {
+                                let why = why.to_string();
+                                let _ = self.events.send(WorkerEvent::Queued {
+                                    id,
+                                    sends_at: Some(t),
+                                    why,
+                                });
+                            }
+                        }
+                        return;
+                    }
+                    Err(Admission::Refused(why)) => {
+                        let job = self.queue.pop_front().expect("queue is not empty");
+                        for id in job.ids {
+                            let error = RunError::Refused(why.to_string());
+                            let _ = self.events.send(WorkerEvent::Failed {
+                                id,
+                                error,
+                                elapsed: Duration::ZERO,
+                            });
+                        }
+                        continue;
+                    }
+                    Err(Admission::Now) => None,
+                },
+            };
+            let job = self.queue.pop_front().expect("queue is not empty");
+            self.start(job, ticket);
+        }
+    }
+
+    fn start(&mut self, job: Job, ticket: Option<CallTicket>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let token = CancellationToken::new();
+        for &id in &job.ids {
+            self.emit(WorkerEvent::Started { id });
+        }
+        tracing::info!(
+            seq,
+            backend = self.backend.kind().name(),
+            bytes = job.request.query.len(),
+            "run"
+        );
+        let (backend, done, request, cancel) = (
+            Arc::clone(&self.backend),
+            self.done_tx.clone(),
+            job.request.clone(),
+            token.clone(),
+        );
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = backend.run(&request, cancel).await;
+            let _ = done.send(Done {
+                seq,
+                result,
+                elapsed: started.elapsed(),
+            });
+        });
+        self.running.push(Running {
+            seq,
+            job,
+            token,
+            ticket,
+        });
+        if self.options.quota.is_some() {
+            self.publish_quota();
+        }
+    }
+
+    fn on_done(&mut self, done: Done) {
+        let Some(pos) = self.running.iter().position(|r| r.seq == done.seq) else {
+            return;
+        };
+        let Running {
+            mut job, ticket, ..
+        } = self.running.remove(pos);
+        let now = Instant::now();
+        if let (Some(store), Some(ticket)) = (&mut self.options.quota, ticket) {
+            match &done.result {
+                Ok(result) => {
+                    let runtime = result
+                        .origin
+                        .stats
+                        .as_ref()
+                        .and_then(|s| s.execution_time)
+                        .filter(|s| s.is_finite() && *s >= 0.0)
+                        .map(Duration::from_secs_f64);
+                    store.end_call(&ticket, now, runtime);
+                }
+                Err(RunError::Throttled { wait, message }) => {
+                    store.end_call(&ticket, now, Some(Duration::ZERO));
+                    let outcome = store.throttled(now, (!wait.is_zero()).then_some(*wait), message);
+                    tracing::warn!(wait = ?outcome.wait, "throttled by the service");
+                    job.attempts += 1;
+                    if job.attempts < self.options.max_attempts.max(1) {
+                        for &id in &job.ids {
+                            let why = format!(
+                                "throttled by the service (429); retry {} of {}",
+                                job.attempts,
+                                self.options.max_attempts.max(1) - 1
+                            );
+                            let _ = self.events.send(WorkerEvent::Queued {
+                                id,
+                                sends_at: Some(outcome.until),
+                                why,
+                            });
+                        }
+                        self.queue.push_front(job);
+                        self.publish_quota();
+                        return;
+                    }
+                }
+                Err(_) => store.end_call(&ticket, now, None),
+            }
+        }
+        match done.result {
+            Ok(result) => {
+                tracing::info!(rows = result.table.row_count(), elapsed = ?done.elapsed, "finished");
+                let result = Arc::new(result);
+                self.cache.put(job.key, now, Arc::clone(&result));
+                for id in job.ids {
+                    self.emit(WorkerEvent::Finished {
+                        id,
+                        result: Arc::clone(&result),
+                        cached_age: None,
+                    });
+                }
+            }
+            Err(RunError::Cancelled) => {
+                for id in job.ids {
+                    self.emit(WorkerEvent::Cancelled { id });
+                }
+            }
+            Err(error) => {
+                tracing::info!(%error, "failed");
+                for id in job.ids {
+                    self.emit(WorkerEvent::Failed {
+                        id,
+                        error: error.clone(),
+                        elapsed: done.elapsed,
+                    });
+                }
+            }
+        }
+        self.publish_quota();
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
