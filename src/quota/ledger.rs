@@ -52,6 +52,8 @@ fn dur(t: Tick) -> Duration {
     Duration::from_nanos(t.max(0) as u64)
 }
 
+/// The longest window a 429 can teach.
+const MAX_LEARNED_WINDOW: Duration = Duration::from_secs(86_400);
 /// How many recent run times the reserve averages.
 const RESERVE_SAMPLES: usize = 16;
 /// The reserve before any query has finished.
@@ -538,7 +540,8 @@ impl Ledger {
         }
         let (s, e) = (self.tick(ticket.start), self.tick(end));
         self.add_span(ticket.id, s, e, service_runtime);
-        self.prune(e.max(s));
+        // Prune by the start: `end` may be reported ahead of the clock others ask with.
+        self.prune(s);
     }
 
     /// Record a whole call at once (sent at `start`, answered at `end`) that was not begun
@@ -554,7 +557,7 @@ impl Ledger {
         self.insert_start(s, id);
         self.add_span(id, s, e, service_runtime);
         self.session_calls += 1;
-        self.prune(e.max(s));
+        self.prune(s);
         id
     }
 
@@ -604,13 +607,11 @@ impl Ledger {
         }
     }
 
-    /// Adopt a limit a 429 stated, if it is stricter than (or unknown to) ours.
+    /// Adopt a limit a 429 stated, if it is stricter than (or unknown to) ours. A limit of
+    /// 0 or a window longer than a day is not believed: a garbled body must not lock the
+    /// analyst out for good (the file would keep it).
     fn learn(&mut self, w: CallWindow) -> Option<CallWindow> {
-        let w = CallWindow {
-            limit: w.limit,
-            window: w.window.min(MAX_WINDOW),
-        };
-        if w.window.is_zero() {
+        if w.limit == 0 || w.window.is_zero() || w.window > MAX_LEARNED_WINDOW {
             return None;
         }
         if let Some(current) = self.calls.iter().find(|c| c.window == w.window)
@@ -810,10 +811,12 @@ impl Ledger {
             (a, b) => a.or(b),
         };
         for w in other.learned {
+            if w.limit == 0 || w.window.is_zero() || w.window > MAX_LEARNED_WINDOW {
+                continue;
+            }
             match self.learned.iter_mut().find(|l| l.window == w.window) {
                 Some(l) => l.limit = l.limit.min(w.limit),
-                None if !w.window.is_zero() => self.learned.push(w),
-                None => {}
+                None => self.learned.push(w),
             }
         }
         self.merge_call_windows();
@@ -918,6 +921,17 @@ mod tests {
             Admission::At(free),
             "closed window: a call exactly window+skew old still counts"
         );
+    }
+
+    #[test]
+    fn an_end_reported_ahead_of_the_clock_forgets_nothing() {
+        let t0 = Instant::now();
+        let mut l = Ledger::new(only_calls(3, 60));
+        l.record_call(t0, t0, None);
+        let tk = l.begin_call(t0 + S(30));
+        l.end_call(&tk, t0 + S(300), None);
+        // At 40 both calls are inside the minute: the third (held back) is not usable.
+        assert!(matches!(l.admit(t0 + S(40)), Admission::At(_)));
     }
 
     #[test]
@@ -1115,6 +1129,10 @@ mod tests {
         );
         assert_eq!(l.call_windows().len(), 3);
         assert_eq!(l.snapshot(t0).windows[2].label, "calls/d");
+        // Not believed: a limit of 0, a window over a day.
+        assert_eq!(l.throttled(t0, None, &body(0, "00:01:00")).learned, None);
+        assert_eq!(l.throttled(t0, None, &body(1, "2.00:00:00")).learned, None);
+        assert_eq!(l.call_windows().len(), 3);
     }
 
     #[test]

@@ -148,7 +148,8 @@ impl<C: Clock> Store<C> {
         end: Instant,
         service_runtime: Option<Duration>,
     ) {
-        self.locked(end, |l| {
+        let now = self.clock.now();
+        self.locked(now, |l| {
             l.end_call(ticket, end, service_runtime);
             ((), true)
         })
@@ -161,7 +162,8 @@ impl<C: Clock> Store<C> {
         end: Instant,
         service_runtime: Option<Duration>,
     ) -> CallId {
-        self.locked(end, |l| (l.record_call(start, end, service_runtime), true))
+        let now = self.clock.now();
+        self.locked(now, |l| (l.record_call(start, end, service_runtime), true))
     }
 
     /// See `Ledger::throttled`; every other process stops too.
