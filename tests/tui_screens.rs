@@ -379,3 +379,47 @@ fn the_status_bar_counts_down_a_queued_query_and_marks_cached_answers() {
         "{text}"
     );
 }
+
+#[test]
+fn a_metered_backend_shows_quota_gauges_or_numbers_by_width() {
+    let mut app = App::new(BackendKind::Graph, Theme::no_color());
+    app.on_worker_event(WorkerEvent::Ready {
+        description: "contoso".into(),
+    });
+    app.on_worker_event(WorkerEvent::Quota(kqlhunt::quota::QuotaSnapshot {
+        backend: "graph".into(),
+        metered: true,
+        windows: vec![
+            kqlhunt::quota::WindowUsage {
+                label: "calls/1m".into(),
+                used: 12.0,
+                limit: 45.0,
+                is_time: false,
+            },
+            kqlhunt::quota::WindowUsage {
+                label: "calls/1h".into(),
+                used: 120.0,
+                limit: 1500.0,
+                is_time: false,
+            },
+            kqlhunt::quota::WindowUsage {
+                label: "run/1h".into(),
+                used: 75.0,
+                limit: 600.0,
+                is_time: true,
+            },
+        ],
+        throttled_for: None,
+        session_calls: 120,
+    }));
+    let wide = format!("{}", draw(&mut app, 160, 8, Instant::now()).backend());
+    assert!(
+        wide.contains("calls/1m ▕█▋    ▏12/45 calls/1h ▕▌     ▏120/1500"),
+        "{wide}"
+    );
+    let narrow = format!("{}", draw(&mut app, 100, 8, Instant::now()).backend());
+    assert!(
+        narrow.contains("quota: calls/1m 12/45 · calls/1h 120/1500"),
+        "{narrow}"
+    );
+}

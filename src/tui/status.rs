@@ -33,7 +33,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
         ),
         (4, vec![Span::styled(info, t.status)]),
         (1, run_segment(app, now)),
-        (3, vec![Span::styled(quota_text(&app.quota), t.status)]),
+        (3, quota_gauges(&app.quota, t)),
     ];
     if let Some(notice) = &app.notice {
         segments.push((
@@ -43,6 +43,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
     }
     let hints = Span::styled("F5 run · F1 help · ^Q quit", t.dim);
     let width = area.width as usize;
+    // Gauges when there is room, plain numbers when there is not.
+    let total_wide: usize = segments
+        .iter()
+        .flat_map(|(_, s)| s.iter())
+        .map(|s| display_width(&s.content) + 3)
+        .sum();
+    if total_wide > width
+        && let Some(seg) = segments.iter_mut().find(|(p, _)| *p == 3)
+    {
+        seg.1 = vec![Span::styled(quota_text(&app.quota), t.status)];
+    }
     let seg_width = |spans: &[Span]| {
         spans
             .iter()
@@ -145,18 +156,78 @@ pub fn quota_text(q: &QuotaSnapshot) -> String {
     format!("quota: {}", parts.join(" · "))
 }
 
-fn window_text(w: &WindowUsage) -> String {
+const GAUGE_CELLS: usize = 6;
+const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+
+/// A small bar for `fraction` (0..=1) in `GAUGE_CELLS` cells, with eighth-cell precision.
+pub fn gauge(fraction: f64) -> String {
+    let eighths = (fraction.clamp(0.0, 1.0) * (GAUGE_CELLS * 8) as f64).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        bar.push(EIGHTHS[eighths % 8 - 1]);
+    }
+    let used = bar.chars().count();
+    bar.push_str(&" ".repeat(GAUGE_CELLS - used));
+    bar
+}
+
+/// Each quota window as a gauge plus its figures, coloured by how close it is to the limit.
+fn quota_gauges(q: &QuotaSnapshot, t: &super::theme::Theme) -> Vec<Span<'static>> {
+    if !q.metered || q.windows.is_empty() {
+        return vec![Span::styled(quota_text(q), t.status)];
+    }
+    let mut spans = Vec::new();
+    for (i, w) in q.windows.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" ", t.status));
+        }
+        let fraction = if w.limit > 0.0 { w.used / w.limit } else { 1.0 };
+        let style = if fraction >= 0.9 {
+            t.error
+        } else if fraction >= 0.7 {
+            t.warn
+        } else {
+            t.ok
+        };
+        spans.push(Span::styled(format!("{} ", w.label), t.status));
+        spans.push(Span::styled(format!("▕{}▏", gauge(fraction)), style));
+        spans.push(Span::styled(window_figures(w), t.status));
+    }
+    if let Some(wait) = q.throttled_for {
+        spans.push(Span::styled(
+            format!(" THROTTLED {}s", wait.as_secs_f64().ceil() as u64),
+            t.error,
+        ));
+    }
+    spans
+}
+
+fn window_figures(w: &WindowUsage) -> String {
     if w.is_time {
         let f = |s: f64| human_duration(std::time::Duration::from_secs_f64(s.max(0.0)));
-        format!("{} {}/{}", w.label, f(w.used), f(w.limit))
+        format!("{}/{}", f(w.used), f(w.limit))
     } else {
-        format!("{} {}/{}", w.label, w.used as u64, w.limit as u64)
+        format!("{}/{}", w.used as u64, w.limit as u64)
     }
+}
+
+fn window_text(w: &WindowUsage) -> String {
+    format!("{} {}", w.label, window_figures(w))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gauges_fill_by_eighths() {
+        assert_eq!(gauge(0.0), "      ");
+        assert_eq!(gauge(1.0), "██████");
+        assert_eq!(gauge(0.5), "███   ");
+        assert_eq!(gauge(1.0 / 48.0), "▏     ");
+        assert_eq!(gauge(7.0), "██████");
+        assert_eq!(gauge(f64::NAN).chars().count(), 6);
+    }
 
     #[test]
     fn quota_text_for_local_and_metered() {
