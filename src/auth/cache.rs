@@ -136,10 +136,18 @@ impl TokenCache {
         result.map_err(fail)
     }
 
-    fn update(&self, key: &CacheKey, f: impl FnOnce(&mut Entry)) -> Result<(), AuthError> {
+    fn update(
+        &self,
+        key: &CacheKey,
+        create: bool,
+        f: impl FnOnce(&mut Entry),
+    ) -> Result<(), AuthError> {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut file = self.read();
         let id = key.id();
+        if !create && !file.entries.contains_key(&id) {
+            return Ok(());
+        }
         let entry = file.entries.entry(id.clone()).or_default();
         f(entry);
         entry.updated = epoch(SystemTime::now());
@@ -184,7 +192,7 @@ impl TokenCache {
         access: &AccessToken,
         refresh: Option<&Secret>,
     ) -> Result<(), AuthError> {
-        self.update(key, |entry| {
+        self.update(key, true, |entry| {
             if let Some(exp) = access.expires_at {
                 entry.access.insert(
                     scope.to_string(),
@@ -205,12 +213,12 @@ impl TokenCache {
     /// Forget the access tokens for `key` but keep its refresh token (a token the service
     /// rejected).
     pub fn forget_access(&self, key: &CacheKey) -> Result<(), AuthError> {
-        self.update(key, |entry| entry.access.clear())
+        self.update(key, false, |entry| entry.access.clear())
     }
 
     /// Forget everything for `key` (a refresh token the service rejected, or sign-out).
     pub fn forget(&self, key: &CacheKey) -> Result<(), AuthError> {
-        self.update(key, |entry| {
+        self.update(key, false, |entry| {
             entry.refresh_token = None;
             entry.access.clear();
         })

@@ -130,7 +130,7 @@ pub enum ConfigError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     Default,
-    /// The config file (profile name).
+    /// The config file, with the key's table (`profiles.prod`) or name (`default_profile`).
     File(String),
     /// An environment variable.
     Env(&'static str),
@@ -142,7 +142,7 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Default => f.write_str("default"),
-            Source::File(p) => write!(f, "file, profile {p}"),
+            Source::File(p) => write!(f, "file: {p}"),
             Source::Env(v) => write!(f, "env {v}"),
             Source::Flag(v) => write!(f, "flag {v}"),
         }
@@ -303,7 +303,10 @@ impl ResolvedProfile {
         if let Some(c) = &self.client_id {
             row("client_id", c.value.clone(), &c.source);
         }
-        row("auth", self.auth.value.name().into(), &self.auth.source);
+        let remote = self.backend.value != BackendKind::Local;
+        if remote {
+            row("auth", self.auth.value.name().into(), &self.auth.source);
+        }
         if let Some(s) = &self.client_secret {
             let shown = match &s.value {
                 SecretSource::Value(_) => "*** (set)".to_string(),
@@ -328,11 +331,13 @@ impl ResolvedProfile {
                 }
             }
         }
-        row(
-            "login_endpoint",
-            self.login_endpoint.value.clone(),
-            &self.login_endpoint.source,
-        );
+        if remote {
+            row(
+                "login_endpoint",
+                self.login_endpoint.value.clone(),
+                &self.login_endpoint.source,
+            );
+        }
         if let Some(c) = &self.ca_bundle {
             row("ca_bundle", c.value.display().to_string(), &c.source);
         }
@@ -345,10 +350,9 @@ impl ResolvedProfile {
             row("scope", s.value.clone(), &s.source);
         }
         if !self.quota.is_empty() {
-            let file = self
-                .name
-                .as_ref()
-                .map_or(Source::Default, |n| Source::File(n.value.clone()));
+            let file = self.name.as_ref().map_or(Source::Default, |n| {
+                Source::File(format!("profiles.{}.quota", n.value))
+            });
             row("quota", toml_inline(&self.quota), &file);
         }
         rows
@@ -478,7 +482,12 @@ pub fn resolve_with(
             None => (None, ProfileFile::default()),
         },
     };
-    let from_file = || Source::File(name.as_ref().map_or_else(String::new, |n| n.value.clone()));
+    let from_file = || {
+        Source::File(
+            name.as_ref()
+                .map_or_else(|| "profiles".into(), |n| format!("profiles.{}", n.value)),
+        )
+    };
 
     // backend: flag > env > file > (graph if a profile was chosen, else local).
     let backend = if let Some(b) = overrides.backend {
