@@ -234,6 +234,9 @@ pub fn config_show(global: &GlobalArgs) -> anyhow::Result<()> {
         let state = if path.exists() { "" } else { " (not found)" };
         out.push_str(&format!("# config file: {}{state}\n", path.display()));
     }
+    for w in &profile.warnings {
+        out.push_str(&format!("# warning: {}\n", escape_control(w)));
+    }
     let rows = profile.describe();
     let kw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let vw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);

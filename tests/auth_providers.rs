@@ -183,11 +183,16 @@ async fn certificate_rs256_and_ps256() {
         .await
         .unwrap();
     assert!(jwt::claims(token.token.expose()).is_some());
-    let ps = ProviderOptions {
-        certificate_alg: AssertionAlg::Ps256,
-        ..ProviderOptions::default()
-    };
-    provider_with(&p, AuthEvents::none(), ps)
+    let p = profile(
+        &fake,
+        home.path(),
+        &format!(
+            "auth = \"certificate\"\ncertificate_path = \"{}\"\ncertificate_alg = \"ps256\"\n",
+            path.display()
+        ),
+    );
+    assert_eq!(p.certificate_alg.value, AssertionAlg::Ps256);
+    provider_for(&p, AuthEvents::none())
         .unwrap()
         .token(true)
         .await

@@ -24,7 +24,8 @@ const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Which signature the assertion carries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AssertionAlg {
     /// RSASSA-PKCS1-v1_5 with SHA-256 and header `x5t` (SHA-1 thumbprint).
     #[default]
@@ -69,6 +70,15 @@ fn pfx_advice(path: &Path) -> AuthError {
         path.display(),
         path.display()
     ))
+}
+
+impl AssertionAlg {
+    pub fn name(self) -> &'static str {
+        match self {
+            AssertionAlg::Rs256 => "rs256",
+            AssertionAlg::Ps256 => "ps256",
+        }
+    }
 }
 
 impl ClientCertificate {

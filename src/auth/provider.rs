@@ -27,7 +27,8 @@ pub struct ProviderOptions {
     pub client: Option<reqwest::Client>,
     /// The `az` program (tests point it at a shim).
     pub az_program: Option<std::path::PathBuf>,
-    pub certificate_alg: AssertionAlg,
+    /// Overrides the profile's `certificate_alg`.
+    pub certificate_alg: Option<AssertionAlg>,
 }
 
 impl Default for ProviderOptions {
@@ -37,7 +38,7 @@ impl Default for ProviderOptions {
             device_code: DeviceCodeOptions::default(),
             client: None,
             az_program: None,
-            certificate_alg: AssertionAlg::Rs256,
+            certificate_alg: None,
         }
     }
 }
@@ -200,7 +201,9 @@ pub fn provider_with(
             Arc::new(ClientCertificateProvider::new(
                 target,
                 cert,
-                options.certificate_alg,
+                options
+                    .certificate_alg
+                    .unwrap_or(profile.certificate_alg.value),
             ))
         }
         AuthMethod::DeviceCode => Arc::new(DelegatedProvider::new(

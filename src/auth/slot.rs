@@ -55,11 +55,6 @@ pub fn renew_at(token: &AccessToken, now: SystemTime) -> Option<SystemTime> {
     Some(expires - REFRESH_MARGIN.min(lifetime / 2))
 }
 
-/// Whether `token` is still worth using at `now` (not within its renewal margin).
-pub fn is_fresh(token: &AccessToken, issued_or_now: SystemTime, now: SystemTime) -> bool {
-    renew_at(token, issued_or_now).is_none_or(|at| now < at)
-}
-
 struct Held {
     token: AccessToken,
     renew_at: Option<SystemTime>,

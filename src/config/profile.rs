@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::api::cloud::Cloud;
 use crate::auth::Secret;
+use crate::auth::certificate::AssertionAlg;
 use crate::backend::BackendKind;
 use crate::config::Paths;
 
@@ -68,6 +69,9 @@ pub struct ProfileFile {
     /// A shell command whose first line of output is the client secret.
     pub secret_command: Option<String>,
     pub certificate_path: Option<PathBuf>,
+    /// The client assertion's signature: `rs256` (with `x5t`, the default) or `ps256`
+    /// (with `x5t#S256`).
+    pub certificate_alg: Option<AssertionAlg>,
     /// API base URL override, e.g. a regional Defender host or a loopback fake.
     pub endpoint: Option<String>,
     /// Entra authority override: a bare host or a URL.
@@ -233,6 +237,7 @@ pub struct ResolvedProfile {
     pub auth: Setting<AuthMethod>,
     pub client_secret: Option<Setting<SecretSource>>,
     pub certificate_path: Option<Setting<PathBuf>>,
+    pub certificate_alg: Setting<AssertionAlg>,
     pub certificate_password: Option<Setting<Secret>>,
     pub access_token: Option<Setting<Secret>>,
     pub endpoint: Option<Setting<String>>,
@@ -247,6 +252,8 @@ pub struct ResolvedProfile {
     pub config_path: Option<PathBuf>,
     /// Where the token cache lives (`None`: tokens are kept in memory only).
     pub paths: Option<Paths>,
+    /// Things worth fixing that do not stop kqlhunt (shown by `config show`, logged).
+    pub warnings: Vec<String>,
 }
 
 impl ResolvedProfile {
@@ -316,6 +323,13 @@ impl ResolvedProfile {
         }
         if let Some(c) = &self.certificate_path {
             row("certificate_path", c.value.display().to_string(), &c.source);
+        }
+        if self.auth.value == AuthMethod::Certificate && remote {
+            row(
+                "certificate_alg",
+                self.certificate_alg.value.name().into(),
+                &self.certificate_alg.source,
+            );
         }
         if let Some(c) = &self.certificate_password {
             row("certificate_password", "*** (set)".into(), &c.source);
@@ -428,9 +442,32 @@ pub fn resolve(
         None => ConfigFile::default(),
     };
     let mut resolved = resolve_with(&file, config_path.as_deref(), overrides, env)?;
+    if let Some(path) = &config_path
+        && file.profiles.values().any(|p| p.client_secret.is_some())
+        && readable_by_others(path)
+    {
+        let w = format!(
+            "{} holds a client_secret and is readable by other users; run `chmod 600 {}` or move the secret to secret_command",
+            path.display(),
+            path.display()
+        );
+        tracing::warn!("{w}");
+        resolved.warnings.push(w);
+    }
     resolved.config_path = config_path;
     resolved.paths = paths.cloned();
     Ok(resolved)
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> bool {
+    false
 }
 
 /// Resolve against an already parsed file (tests, and `resolve`).
@@ -646,6 +683,10 @@ pub fn resolve_with(
         auth,
         client_secret,
         certificate_path,
+        certificate_alg: profile.certificate_alg.map_or_else(
+            || Setting::new(AssertionAlg::Rs256, Source::Default),
+            |a| Setting::new(a, from_file()),
+        ),
         certificate_password,
         access_token,
         endpoint,
@@ -664,6 +705,7 @@ pub fn resolve_with(
         name,
         config_path: config_path.map(Path::to_path_buf),
         paths: None,
+        warnings: Vec::new(),
     })
 }
 
