@@ -5,11 +5,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use kqlhunt::backend::BackendKind;
-use kqlhunt::cli::{Cli, Commands};
+use kqlhunt::cli::{Cli, Commands, ConfigCommand, GlobalArgs};
 use kqlhunt::config::{Paths, create_private_dir};
 use kqlhunt::tui::{self, LoopOptions, app::App, theme::Theme};
-use kqlhunt::worker::{self, local::LocalBackend};
+use kqlhunt::worker;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -21,13 +20,20 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(anyhow::anyhow!("cannot start the async runtime: {e}")),
     };
+    let global = cli.global;
     let outcome = runtime.block_on(async {
         match cli.command {
-            Some(Commands::Run(args)) => kqlhunt::cli::run(args).await,
+            Some(Commands::Run(args)) => kqlhunt::cli::run(args, &global).await,
+            Some(Commands::Login) => kqlhunt::cli::login(&global).await,
+            Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path(),
+            Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
             None => {
-                workbench(LoopOptions {
-                    exit_after_first_frame: cli.exit_after_first_frame,
-                })
+                workbench(
+                    &global,
+                    LoopOptions {
+                        exit_after_first_frame: cli.exit_after_first_frame,
+                    },
+                )
                 .await
             }
         }
@@ -53,10 +59,12 @@ fn fail(e: anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn workbench(opts: LoopOptions) -> anyhow::Result<()> {
-    let backend = Arc::new(LocalBackend::demo(kqlhunt::data::time::now_ticks()));
-    let mut worker = worker::spawn(backend, worker::WorkerOptions::default());
-    let mut app = App::new(BackendKind::Local, Theme::from_env());
+async fn workbench(global: &GlobalArgs, opts: LoopOptions) -> anyhow::Result<()> {
+    // Resolve before the terminal switches screens, so a config error is one plain line.
+    let profile = kqlhunt::cli::resolve_profile(global)?;
+    let backend = kqlhunt::cli::build_backend(&profile)?;
+    let mut worker = worker::spawn(Arc::clone(&backend), kqlhunt::cli::worker_options(&profile)?);
+    let mut app = App::new(backend.kind(), Theme::from_env());
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();

@@ -79,7 +79,7 @@ fn store(calls: &str) -> Store {
         "calls = [\"{calls}\"]\nrun_time = []\nskew = \"0s\"\nheadroom = 0.0\nbackoff = \"100ms\"\nbackoff_cap = \"1s\""
     ))
     .unwrap();
-    let limits = Limits::from_toml(BackendKind::Graph, &table).unwrap();
+    let limits = Limits::from_toml_for(BackendKind::Graph, &table).unwrap();
     Store::open_at(
         dir.join("quota.json"),
         BackendKind::Graph,

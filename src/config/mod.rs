@@ -1,6 +1,13 @@
 //! Where kqlhunt keeps its files, per platform (via `directories`), with `KQLHUNT_HOME`
 //! overriding all of them (tests and portable installs). Directories are created
-//! owner-only, because the token cache and history will live here.
+//! owner-only, because the token cache and history will live here. Profiles (the TOML
+//! file, environment and flags) are resolved in `profile`.
+
+pub mod profile;
+
+pub use profile::{
+    AuthMethod, ConfigError, EnvVars, Overrides, ResolvedProfile, SecretSource, Setting, Source,
+};
 
 use std::io;
 use std::path::{Path, PathBuf};
