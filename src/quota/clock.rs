@@ -77,7 +77,8 @@ impl Default for FakeClock {
 
 impl Clock for FakeClock {
     fn now(&self) -> Instant {
-        self.base + self.elapsed()
+        let now = self.base.checked_add(self.elapsed());
+        now.unwrap_or(self.base)
     }
 
     fn wall(&self, at: Instant) -> SystemTime {

@@ -495,18 +495,12 @@ impl Ledger {
     }
 
     fn reserve(&self, budget: Tick) -> Tick {
-        let recent: Vec<Tick> = self
-            .spans
-            .iter()
-            .rev()
-            .take(RESERVE_SAMPLES)
-            .map(|s| s.b - s.a)
-            .collect();
-        let mean = if recent.is_empty() {
-            ns(DEFAULT_RESERVE)
-        } else {
-            recent.iter().sum::<Tick>() / recent.len() as Tick
-        };
+        let (mut sum, mut n) = (0i64, 0i64);
+        for s in self.spans.iter().rev().take(RESERVE_SAMPLES) {
+            sum = sum.saturating_add(s.b - s.a);
+            n += 1;
+        }
+        let mean = if n == 0 { ns(DEFAULT_RESERVE) } else { sum / n };
         mean.min(budget / 10)
     }
 

@@ -177,7 +177,7 @@ impl Limits {
         }
     }
 
-    /// Limits from a profile's `[quota]` table, on top of the backend's defaults.
+    /// Limits from a profile's `[quota]` table, on top of Graph's defaults (see `from_toml_for`).
     ///
     /// ```toml
     /// [quota]
@@ -193,7 +193,13 @@ impl Limits {
     /// backoff = "2s"
     /// backoff_cap = "5m"
     /// ```
-    pub fn from_toml(kind: BackendKind, table: &toml::Table) -> Result<Limits, LimitsError> {
+    pub fn from_toml(table: &toml::Table) -> Result<Limits, LimitsError> {
+        Limits::from_toml_for(BackendKind::Graph, table)
+    }
+
+    /// `from_toml` on top of `kind`'s defaults (the legacy APIs' 10-minute timeout;
+    /// `local` stays unmetered).
+    pub fn from_toml_for(kind: BackendKind, table: &toml::Table) -> Result<Limits, LimitsError> {
         let mut limits = match table.get("preset") {
             None => Limits::for_backend(kind),
             Some(v) => {
@@ -207,6 +213,8 @@ impl Limits {
                 })?;
                 let mut l = Limits::preset(preset);
                 l.metered = kind.spends_quota();
+                let default_timeout = Limits::for_backend(kind).query_timeout;
+                l.query_timeout = l.query_timeout.max(default_timeout);
                 l
             }
         };
@@ -675,7 +683,7 @@ mod tests {
 
     #[test]
     fn from_toml_overrides_the_defaults() {
-        let l = Limits::from_toml(
+        let l = Limits::from_toml_for(
             BackendKind::Defender,
             &table(
                 r#"
@@ -703,13 +711,17 @@ mod tests {
         assert_eq!(l.safety.skew, Duration::from_secs(2));
         assert_eq!(l.safety.horizon, Duration::from_secs(3600));
         assert!(l.metered);
-        let empty = Limits::from_toml(BackendKind::Graph, &toml::Table::new()).unwrap();
+        let empty = Limits::from_toml(&toml::Table::new()).unwrap();
         assert_eq!(empty, Limits::for_backend(BackendKind::Graph));
+        let mde = Limits::from_toml_for(BackendKind::Mde, &table(r#"preset = "current""#));
+        assert_eq!(mde.unwrap().query_timeout, Duration::from_secs(600));
+        let local = Limits::from_toml_for(BackendKind::Local, &table(r#"preset = "current""#));
+        assert!(!local.unwrap().metered);
     }
 
     #[test]
     fn from_toml_errors_name_the_key() {
-        let err = |s: &str| Limits::from_toml(BackendKind::Graph, &table(s)).unwrap_err();
+        let err = |s: &str| Limits::from_toml(&table(s)).unwrap_err();
         assert_eq!(err(r#"calls = ["45 per 1m", "oops"]"#).key, "calls[1]");
         assert_eq!(err(r#"calls = [45]"#).key, "calls[0]");
         assert_eq!(err(r#"calls = 45"#).key, "calls");

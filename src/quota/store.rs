@@ -30,7 +30,7 @@ use super::clock::{Clock, SystemClock};
 use super::ledger::{
     Admission, CallId, CallTicket, LastThrottle, Ledger, Record, Shared, ThrottleOutcome, Tick, ns,
 };
-use super::limits::{CallWindow, Limits};
+use super::limits::{CallWindow, Limits, MAX_WINDOW};
 use crate::backend::BackendKind;
 use crate::config::{Paths, create_private_dir};
 
@@ -362,10 +362,12 @@ impl Conv {
         self.t0.saturating_add(w.saturating_sub(self.w0))
     }
 
-    /// A record's time, clamped to at most a minute ahead.
+    /// A record's time, clamped to at most a minute ahead and two years back (older is
+    /// out of every window anyway, and the clamp keeps every difference in range).
     fn past_tick(&self, w: i64) -> Tick {
-        self.to_tick(w)
-            .min(self.t0.saturating_add(ns(FUTURE_TOLERANCE)))
+        let oldest = self.t0.saturating_sub(ns(MAX_WINDOW).saturating_mul(2));
+        let newest = self.t0.saturating_add(ns(FUTURE_TOLERANCE));
+        self.to_tick(w).clamp(oldest, newest)
     }
 
     fn file_state(&self, s: Shared) -> FileState {
@@ -598,7 +600,10 @@ mod tests {
             &path,
             br#"{"version":1,"calls":[{"id":1,"start":-9223372036854775808},
                 {"id":2,"start":9223372036854775807},{"id":3,"ran":[500,1]},
-                {"id":4,"in_flight":true},{"id":5}],"blocked_until":9223372036854775807,
+                {"id":4,"in_flight":true},{"id":5},
+                {"id":6,"ran":[-9223372036854775808,9223372036854775807]},
+                {"id":7,"start":0,"ran":[-9223372036854775808,0],"in_flight":true}],
+                "blocked_until":9223372036854775807,
                 "learned":[{"limit":3,"window_ms":0}],"strikes":4294967295}"#,
         )
         .unwrap();
