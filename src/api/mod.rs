@@ -3,3 +3,10 @@
 //! error mapping and the HTTP client.
 
 pub mod cloud;
+pub mod decode;
+pub mod error;
+pub mod http;
+pub mod hunting;
+
+pub use http::{ConfigError, HttpOptions};
+pub use hunting::HuntingBackend;

@@ -54,6 +54,12 @@ impl StrVec {
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + self.offsets.capacity() * std::mem::size_of::<usize>()
     }
+
+    /// Give back spare capacity once a column is complete (decoders grow by doubling).
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.offsets.shrink_to_fit();
+    }
 }
 
 /// The values of one column, stored by kind. Strings have no null in KQL (an absent string
@@ -233,6 +239,20 @@ impl ColumnData {
             ColumnData::TimeSpan(v) => ColumnData::TimeSpan(pick(v, indices)),
             ColumnData::Guid(v) => ColumnData::Guid(pick(v, indices)),
             ColumnData::Dynamic(v) => ColumnData::Dynamic(pick_str(v, indices)),
+        }
+    }
+
+    /// Give back spare capacity once a column is complete.
+    pub fn shrink_to_fit(&mut self) {
+        match self {
+            ColumnData::Bool(v) => v.shrink_to_fit(),
+            ColumnData::Int(v) => v.shrink_to_fit(),
+            ColumnData::Long(v) | ColumnData::DateTime(v) | ColumnData::TimeSpan(v) => {
+                v.shrink_to_fit()
+            }
+            ColumnData::Real(v) => v.shrink_to_fit(),
+            ColumnData::String(v) | ColumnData::Dynamic(v) => v.shrink_to_fit(),
+            ColumnData::Guid(v) => v.shrink_to_fit(),
         }
     }
 
