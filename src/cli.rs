@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use tokio_util::sync::CancellationToken;
 
+use crate::api::http::HttpOptions;
+use crate::api::hunting::HuntingBackend;
 use crate::auth::{AuthEvent, AuthEvents};
 use crate::backend::{Backend, BackendKind, RunRequest};
 use crate::config::profile::{self, EnvVars, Overrides, ResolvedProfile};
@@ -84,33 +85,76 @@ pub struct RunArgs {
     /// The query text.
     #[arg(short, long, conflicts_with = "file")]
     pub query: Option<String>,
-    /// Read the query from a file (`-` for stdin).
+    /// Read queries from files (`-` for stdin); repeat for several. Queries in one file are
+    /// separated by blank lines, as in the Defender portal.
     #[arg(short, long)]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Output format [default: table on a terminal, jsonl when piped].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 }
 
-/// Where the query text comes from: `-q`, `-f`, or stdin when it is piped.
-fn read_query(args: &RunArgs) -> anyhow::Result<String> {
-    let text = if let Some(q) = &args.query {
-        q.clone()
-    } else if let Some(path) = args.file.as_deref().filter(|p| p.as_os_str() != "-") {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
-    } else if args.file.is_some() || !io::stdin().is_terminal() {
-        let mut s = String::new();
-        io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read the query from stdin")?;
-        s
-    } else {
-        bail!("no query: pass -q '<kql>', -f FILE, or pipe one on stdin");
-    };
-    if text.trim().is_empty() {
+/// One query to run, and where it came from (for error lines).
+struct Source {
+    label: String,
+    text: String,
+}
+
+/// The queries to run: `-q` (one query), each `-f` file or stdin (split on blank lines).
+fn read_queries(args: &RunArgs) -> anyhow::Result<Vec<Source>> {
+    let mut texts: Vec<(String, String, bool)> = Vec::new();
+    if let Some(q) = &args.query {
+        texts.push(("-q".into(), q.clone(), false));
+    }
+    for path in &args.file {
+        if path.as_os_str() == "-" {
+            texts.push(("stdin".into(), read_stdin()?, true));
+        } else {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            texts.push((path.display().to_string(), text, true));
+        }
+    }
+    if texts.is_empty() {
+        if io::stdin().is_terminal() {
+            bail!("no query: pass -q '<kql>', -f FILE, or pipe one on stdin");
+        }
+        texts.push(("stdin".into(), read_stdin()?, true));
+    }
+    let mut queries = Vec::new();
+    for (label, text, split) in texts {
+        if !split {
+            queries.push(Source { label, text });
+            continue;
+        }
+        for range in crate::kql::query_ranges(&text) {
+            let (line, _) = crate::data::format::line_col(&text, range.start);
+            let query = text[range].to_string();
+            // A block of nothing but comments is not a query.
+            if crate::kql::lex(&query)
+                .iter()
+                .all(|t| t.kind == crate::kql::TokenKind::Comment)
+            {
+                continue;
+            }
+            queries.push(Source {
+                label: format!("{label}:{line}"),
+                text: query,
+            });
+        }
+    }
+    if queries.iter().all(|q| q.text.trim().is_empty()) {
         bail!("the query is empty");
     }
-    Ok(text)
+    Ok(queries)
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    io::stdin()
+        .read_to_string(&mut s)
+        .context("cannot read the query from stdin")?;
+    Ok(s)
 }
 
 /// The profile in effect: config file, environment and flags.
@@ -126,13 +170,29 @@ pub fn resolve_profile(global: &GlobalArgs) -> anyhow::Result<ResolvedProfile> {
 /// The backend a profile runs queries on. Only `local` is wired here; the HTTP backends
 /// (src/api) are connected to this function when they land.
 pub fn build_backend(profile: &ResolvedProfile) -> anyhow::Result<Arc<dyn Backend>> {
-    match profile.backend.value {
-        BackendKind::Local => Ok(Arc::new(LocalBackend::demo(crate::data::time::now_ticks()))),
-        remote => bail!(
-            "the {} backend is not wired yet; use --backend local for the demo dataset",
-            remote.name()
-        ),
+    let kind = profile.backend.value;
+    if kind == BackendKind::Local {
+        return Ok(Arc::new(LocalBackend::demo(crate::data::time::now_ticks())));
     }
+    // Delegated profiles that are not signed in fail at once with "run `kqlhunt login`";
+    // the workbench shows device-code prompts once it relays auth events.
+    let tokens = crate::auth::provider_for(profile, AuthEvents::none())?;
+    let base = profile.api_base().with_context(|| {
+        format!(
+            "no API endpoint for the {} backend; set `endpoint` in the profile",
+            kind.name()
+        )
+    })?;
+    let options = HttpOptions {
+        // The profile's timeout only when someone set it; otherwise each API's own default.
+        timeout: (profile.timeout.source != crate::config::profile::Source::Default)
+            .then_some(profile.timeout.value),
+        ca_bundle: profile.ca_bundle.as_ref().map(|c| c.value.clone()),
+        connect_timeout: None,
+    };
+    Ok(Arc::new(HuntingBackend::new(
+        kind, &base, tokens, &options,
+    )?))
 }
 
 /// How the worker spends this profile's quota: a shared ledger for metered backends, with
@@ -143,39 +203,119 @@ pub fn worker_options(profile: &ResolvedProfile) -> anyhow::Result<WorkerOptions
     if kind.spends_quota() {
         let limits = crate::quota::Limits::from_toml_for(kind, &profile.quota)
             .with_context(|| "the profile's [quota] table is invalid".to_string())?;
-        let paths = profile.paths.clone().or_else(Paths::discover).context("cannot find a home directory for the quota ledger")?;
+        let paths = profile
+            .paths
+            .clone()
+            .or_else(Paths::discover)
+            .context("cannot find a home directory for the quota ledger")?;
         let tenant = profile.tenant().unwrap_or("default");
         options.quota = Some(crate::quota::Store::open(&paths, tenant, kind, limits));
     }
     Ok(options)
 }
 
-/// `kqlhunt run`: run one query on the profile's backend and print it.
+/// `kqlhunt run`: run the queries on the profile's backend through the worker (so the
+/// quota ledger paces them and never provokes a 429), print each result in order.
 pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let query = read_query(&args)?;
+    let queries = read_queries(&args)?;
     let profile = resolve_profile(global)?;
     let backend = build_backend(&profile)?;
-    let result = backend
-        .run(&RunRequest::new(query), CancellationToken::new())
-        .await?;
+    let mut worker = crate::worker::spawn(backend, worker_options(&profile)?);
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         Format::Table
     } else {
         Format::Jsonl
     });
+
+    // Send everything; the worker queues what the quota does not admit yet.
+    let commands = worker.commands.clone();
+    let requests: Vec<RunRequest> = queries
+        .iter()
+        .map(|q| RunRequest::new(q.text.clone()))
+        .collect();
+    tokio::spawn(async move {
+        for (i, request) in requests.into_iter().enumerate() {
+            let id = crate::worker::QueryId(i as u64);
+            if commands
+                .send(crate::worker::Command::Run {
+                    id,
+                    request,
+                    fresh: false,
+                })
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+
+    let mut outcomes: Vec<Option<Result<Arc<crate::data::ResultSet>, crate::backend::RunError>>> =
+        (0..queries.len()).map(|_| None).collect();
+    let mut printed = 0;
+    let mut failures = Vec::new();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written = export::write(&result.table, format, &mut out).and_then(|()| out.flush());
-    match written {
-        // `kqlhunt run … | head` closes the pipe early; that is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write the result"),
-    }?;
-    if result.truncated {
-        eprintln!(
-            "kqlhunt: warning: the result was truncated at {} rows",
-            result.table.row_count()
-        );
+    while printed < queries.len() {
+        let Some(event) = worker.events.recv().await else {
+            bail!("the worker stopped unexpectedly")
+        };
+        let (id, outcome) = match event {
+            crate::worker::WorkerEvent::Finished { id, result, .. } => (id, Ok(result)),
+            crate::worker::WorkerEvent::Failed { id, error, .. } => (id, Err(error)),
+            crate::worker::WorkerEvent::Queued {
+                id,
+                sends_at: Some(at),
+                why,
+            } if queries.len() > 1 => {
+                let wait = at.saturating_duration_since(std::time::Instant::now());
+                tracing::info!(query = id.0, ?wait, %why, "queued");
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(slot) = outcomes.get_mut(id.0 as usize) {
+            *slot = Some(outcome);
+        }
+        // Print in input order as soon as the next one is known.
+        while let Some(Some(outcome)) = outcomes.get_mut(printed).map(Option::take) {
+            let source = &queries[printed];
+            match outcome {
+                Ok(result) => {
+                    if printed > 0 && matches!(format, Format::Table | Format::Csv) {
+                        writeln!(out).ok();
+                    }
+                    let written =
+                        export::write(&result.table, format, &mut out).and_then(|()| out.flush());
+                    match written {
+                        // `kqlhunt run … | head` closes the pipe early; that is not an error.
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                        other => other.context("cannot write the result")?,
+                    }
+                    if result.truncated {
+                        eprintln!(
+                            "kqlhunt: warning: {}: the result was truncated at {} rows",
+                            source.label,
+                            result.table.row_count()
+                        );
+                    }
+                }
+                Err(error) if queries.len() == 1 => return Err(error.into()),
+                Err(error) => {
+                    eprintln!(
+                        "kqlhunt: error: {}: {}",
+                        source.label,
+                        escape_control(&error.to_string())
+                    );
+                    failures.push(source.label.clone());
+                }
+            }
+            printed += 1;
+        }
+    }
+    let _ = worker.commands.try_send(crate::worker::Command::Shutdown);
+    if !failures.is_empty() {
+        bail!("{} of {} queries failed", failures.len(), queries.len());
     }
     Ok(())
 }

@@ -63,7 +63,10 @@ async fn workbench(global: &GlobalArgs, opts: LoopOptions) -> anyhow::Result<()>
     // Resolve before the terminal switches screens, so a config error is one plain line.
     let profile = kqlhunt::cli::resolve_profile(global)?;
     let backend = kqlhunt::cli::build_backend(&profile)?;
-    let mut worker = worker::spawn(Arc::clone(&backend), kqlhunt::cli::worker_options(&profile)?);
+    let mut worker = worker::spawn(
+        Arc::clone(&backend),
+        kqlhunt::cli::worker_options(&profile)?,
+    );
     let mut app = App::new(backend.kind(), Theme::from_env());
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;

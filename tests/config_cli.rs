@@ -255,7 +255,7 @@ fn run_without_any_config_uses_the_demo_dataset() {
 }
 
 #[test]
-fn remote_backends_say_they_are_not_wired_yet() {
+fn a_remote_backend_without_sign_in_settings_says_what_is_missing() {
     let home = tempfile::tempdir().unwrap();
     let out = kqlhunt(home.path())
         .args(["--backend", "graph", "run", "-q", "DeviceInfo | count"])
@@ -263,7 +263,11 @@ fn remote_backends_say_they_are_not_wired_yet() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("the graph backend is not wired yet"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("needs client_id") && err.contains("AZURE_CLIENT_ID"),
+        "{err}"
+    );
     // And `--backend local` wins over a profile that names a remote backend.
     write_config(home.path(), CONFIG);
     let out = ok(kqlhunt(home.path())

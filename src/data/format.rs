@@ -174,6 +174,18 @@ pub fn natural_widths(table: &super::Table, sample_rows: usize, cap: usize) -> V
         .collect()
 }
 
+/// 1-based line and column (in chars) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +219,12 @@ mod tests {
             plain_text(ValueRef::DateTime(10_000_000)),
             "1970-01-01T00:00:01Z"
         );
+    }
+
+    #[test]
+    fn line_col_counts_chars_not_bytes() {
+        assert_eq!(line_col("ab\ncé|", 6), (2, 3));
+        assert_eq!(line_col("x", 99), (1, 2));
     }
 
     #[test]

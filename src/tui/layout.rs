@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::app::{App, Focus, LastRun};
 use super::editor::EditorView;
 use super::grid::Grid;
-use crate::data::format::{escape_control, group_digits};
+use crate::data::format::{escape_control, group_digits, line_col};
 
 /// Split the main area into (editor, results).
 pub fn split_panes(area: Rect) -> (Rect, Rect) {
@@ -144,27 +144,9 @@ fn centered_line(area: Rect) -> Rect {
     }
 }
 
-/// 1-based line and column (in chars) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_col_counts_chars_not_bytes() {
-        assert_eq!(line_col("ab\ncé|", 6), (2, 3));
-        assert_eq!(line_col("x", 99), (1, 2));
-    }
 
     #[test]
     fn panes_fit_any_height() {
