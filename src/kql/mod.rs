@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod diag;
+pub mod highlight;
 pub mod keywords;
 pub mod lexer;
 pub mod literal;

@@ -53,6 +53,8 @@ pub enum LastRun {
 
 pub struct App {
     pub editor: Editor,
+    /// Syntax colours and diagnostic underlines for `editor`, refreshed before each draw.
+    pub highlighter: super::highlight::Highlighter,
     pub grid: GridState,
     pub result: Option<Arc<ResultSet>>,
     pub focus: Focus,
@@ -76,6 +78,7 @@ impl App {
     pub fn new(backend: BackendKind, theme: Theme) -> Self {
         App {
             editor: Editor::new(),
+            highlighter: super::highlight::Highlighter::new(),
             grid: GridState::default(),
             result: None,
             focus: Focus::Editor,
