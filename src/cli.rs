@@ -32,6 +32,8 @@ pub struct Cli {
 pub enum Commands {
     /// Run a query, print the result and exit.
     Run(RunArgs),
+    /// Lint .kql files (and ```kql blocks of .md files); exit 1 on errors.
+    Lint(crate::kql::lint_cli::LintArgs),
 }
 
 #[derive(Args, Debug)]

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Some(Commands::Run(args)) => kqlhunt::cli::run(args).await,
+            Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
             None => {
                 workbench(LoopOptions {
                     exit_after_first_frame: cli.exit_after_first_frame,

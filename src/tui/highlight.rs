@@ -40,10 +40,17 @@ pub fn severity_style(theme: &Theme, severity: Severity) -> Style {
     }
 }
 
-/// Diagnostics for one query's text, spans relative to the query. The editor shows the
-/// same diagnostics `kqlhunt lint` prints.
+/// Diagnostics for one query's text, spans relative to the query: the same findings
+/// `kqlhunt lint` prints (syntax, schema, time filters...), with the code in the message.
 pub fn diagnose(query: &str) -> Vec<Diagnostic> {
-    crate::kql::parse(query).diagnostics
+    crate::kql::lint::lint(query)
+        .into_iter()
+        .map(|d| Diagnostic {
+            span: d.span,
+            severity: d.severity,
+            message: format!("{} [{}]", d.message, d.code),
+        })
+        .collect()
 }
 
 /// Per-query diagnostics, kept while the query's text is unchanged.
@@ -236,7 +243,7 @@ mod tests {
     #[test]
     fn refresh_colours_and_underlines_and_caches() {
         let theme = Theme::dark();
-        let mut editor = Editor::from_text("T | where A ==\n\nT | take 1");
+        let mut editor = Editor::from_text("print x = 1 ==\n\nprint 1");
         let mut h = Highlighter::new();
         assert!(h.refresh(&mut editor, &theme));
         assert!(!h.refresh(&mut editor, &theme));
@@ -244,7 +251,7 @@ mod tests {
         assert!(
             spans
                 .iter()
-                .any(|s| s.line == 0 && s.bytes == (4..9) && s.style == theme.syntax_keyword)
+                .any(|s| s.line == 0 && s.bytes == (0..5) && s.style == theme.syntax_keyword)
         );
         assert!(
             spans
