@@ -70,6 +70,8 @@ pub enum Commands {
     /// Where the config file is, and what is in effect.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Lint .kql files (and ```kql blocks of .md files); exit 1 on errors.
+    Lint(crate::kql::lint_cli::LintArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
             Some(Commands::Login) => kqlhunt::cli::login(&global).await,
             Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path(),
             Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
+            Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
             None => {
                 workbench(
                     &global,

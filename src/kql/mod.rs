@@ -7,8 +7,12 @@
 
 pub mod ast;
 pub mod diag;
+pub mod highlight;
 pub mod keywords;
 pub mod lexer;
+pub mod lint;
+pub mod lint_cli;
+pub mod lint_names;
 pub mod literal;
 pub mod parser;
 pub mod span;

@@ -63,6 +63,8 @@ pub enum LastRun {
 
 pub struct App {
     pub editor: Editor,
+    /// Syntax colours and diagnostic underlines for `editor`, refreshed before each draw.
+    pub highlighter: super::highlight::Highlighter,
     pub grid: GridState,
     pub result: Option<Arc<ResultSet>>,
     pub focus: Focus,
@@ -86,6 +88,7 @@ impl App {
     pub fn new(backend: BackendKind, theme: Theme) -> Self {
         App {
             editor: Editor::new(),
+            highlighter: super::highlight::Highlighter::new(),
             grid: GridState::default(),
             result: None,
             focus: Focus::Editor,

@@ -37,6 +37,7 @@ fn pane_block<'a>(app: &App, title: Vec<Span<'a>>, focused: bool) -> Block<'a> {
 }
 
 pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) {
+    app.highlighter.refresh(&mut app.editor, &app.theme);
     let focused = app.focus == Focus::Editor && app.overlay.is_none();
     let mut title = vec![Span::styled(" Query ", app.theme.title)];
     if app.editor.lines().len() > 1 {

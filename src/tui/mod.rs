@@ -5,6 +5,7 @@ pub mod app;
 pub mod editor;
 pub mod grid;
 pub mod help;
+pub mod highlight;
 pub mod keymap;
 pub mod layout;
 pub mod status;

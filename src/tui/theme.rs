@@ -49,6 +49,30 @@ pub struct Theme {
     pub error: Style,
     pub warn: Style,
     pub ok: Style,
+    /// Syntax highlighting in the editor (see `kql::highlight::TokenClass`): tabular
+    /// operators, statement and clause words.
+    pub syntax_keyword: Style,
+    /// String and comparison operators (`has`, `=~`, `and`).
+    pub syntax_operator: Style,
+    /// Function, aggregation and plugin calls.
+    pub syntax_function: Style,
+    /// String literals.
+    pub syntax_string: Style,
+    /// Numbers, booleans, `null`, guids.
+    pub syntax_number: Style,
+    /// `datetime(...)`, `timespan(...)`, `1d`.
+    pub syntax_time: Style,
+    pub syntax_comment: Style,
+    /// Type names.
+    pub syntax_type: Style,
+    /// `let` names, `['quoted names']`, `$left` / `$right`.
+    pub syntax_name: Style,
+    /// `|`, brackets, commas.
+    pub syntax_punctuation: Style,
+    /// Patched over the text of an error diagnostic in the editor (keeps the syntax colour).
+    pub diag_error: Style,
+    /// Patched over the text of a warning diagnostic in the editor.
+    pub diag_warning: Style,
 }
 
 impl Default for Theme {
@@ -81,6 +105,22 @@ impl Theme {
             error: Style::new().fg(Color::LightRed),
             warn: Style::new().fg(Color::Yellow),
             ok: Style::new().fg(Color::Green),
+            syntax_keyword: Style::new().fg(Color::LightMagenta),
+            syntax_operator: Style::new().fg(Color::LightCyan),
+            syntax_function: Style::new().fg(Color::LightBlue),
+            syntax_string: Style::new().fg(Color::Green),
+            syntax_number: Style::new().fg(Color::Indexed(173)),
+            syntax_time: Style::new().fg(Color::Indexed(180)),
+            syntax_comment: Style::new().fg(Color::Indexed(244)),
+            syntax_type: Style::new().fg(Color::Cyan),
+            syntax_name: Style::new().fg(Color::LightYellow),
+            syntax_punctuation: Style::new().fg(Color::Indexed(248)),
+            diag_error: Style::new()
+                .add_modifier(Modifier::UNDERLINED)
+                .underline_color(Color::LightRed),
+            diag_warning: Style::new()
+                .add_modifier(Modifier::UNDERLINED)
+                .underline_color(Color::Yellow),
         }
     }
 
@@ -107,6 +147,22 @@ impl Theme {
             error: Style::new().fg(Color::Red),
             warn: Style::new().fg(Color::Indexed(130)),
             ok: Style::new().fg(Color::Indexed(28)),
+            syntax_keyword: Style::new().fg(Color::Indexed(90)),
+            syntax_operator: Style::new().fg(Color::Indexed(30)),
+            syntax_function: Style::new().fg(Color::Indexed(25)),
+            syntax_string: Style::new().fg(Color::Indexed(28)),
+            syntax_number: Style::new().fg(Color::Indexed(130)),
+            syntax_time: Style::new().fg(Color::Indexed(94)),
+            syntax_comment: Style::new().fg(Color::Indexed(245)),
+            syntax_type: Style::new().fg(Color::Indexed(31)),
+            syntax_name: Style::new().fg(Color::Indexed(136)),
+            syntax_punctuation: Style::new().fg(Color::Indexed(240)),
+            diag_error: Style::new()
+                .add_modifier(Modifier::UNDERLINED)
+                .underline_color(Color::Red),
+            diag_warning: Style::new()
+                .add_modifier(Modifier::UNDERLINED)
+                .underline_color(Color::Indexed(130)),
         }
     }
 
@@ -137,6 +193,19 @@ impl Theme {
             error: bold.add_modifier(Modifier::UNDERLINED),
             warn: bold,
             ok: Style::new(),
+            // NO_COLOR: no syntax colours at all; diagnostics are still underlined.
+            syntax_keyword: Style::new(),
+            syntax_operator: Style::new(),
+            syntax_function: Style::new(),
+            syntax_string: Style::new(),
+            syntax_number: Style::new(),
+            syntax_time: Style::new(),
+            syntax_comment: Style::new(),
+            syntax_type: Style::new(),
+            syntax_name: Style::new(),
+            syntax_punctuation: Style::new(),
+            diag_error: bold.add_modifier(Modifier::UNDERLINED),
+            diag_warning: Style::new().add_modifier(Modifier::UNDERLINED),
         }
     }
 
@@ -210,6 +279,18 @@ mod tests {
             t.error,
             t.warn,
             t.ok,
+            t.syntax_keyword,
+            t.syntax_operator,
+            t.syntax_function,
+            t.syntax_string,
+            t.syntax_number,
+            t.syntax_time,
+            t.syntax_comment,
+            t.syntax_type,
+            t.syntax_name,
+            t.syntax_punctuation,
+            t.diag_error,
+            t.diag_warning,
         ];
         for s in styles {
             assert_eq!((s.fg, s.bg, s.underline_color), (None, None, None), "{s:?}");
@@ -240,8 +321,24 @@ mod tests {
                 t.error,
                 t.warn,
                 t.ok,
+                t.syntax_keyword,
+                t.syntax_operator,
+                t.syntax_function,
+                t.syntax_string,
+                t.syntax_number,
+                t.syntax_time,
+                t.syntax_comment,
+                t.syntax_type,
+                t.syntax_name,
+                t.syntax_punctuation,
+                t.diag_error,
+                t.diag_warning,
             ];
-            for c in styles.iter().flat_map(|s| [s.fg, s.bg]).flatten() {
+            for c in styles
+                .iter()
+                .flat_map(|s| [s.fg, s.bg, s.underline_color])
+                .flatten()
+            {
                 assert!(!matches!(c, Color::Rgb(..)), "{c:?}");
             }
         }
