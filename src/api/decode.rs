@@ -58,7 +58,17 @@ pub struct Decoded {
 
 /// Decode a whole response body.
 pub fn decode(body: &[u8]) -> Result<Decoded, DecodeError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // Validating UTF-8 once up front (a fast pass) spares serde_json from validating every
+    // string it reads; a body that is not UTF-8 goes the slow way for a precise error.
+    match std::str::from_utf8(body) {
+        Ok(text) => decode_from(serde_json::Deserializer::from_str(text)),
+        Err(_) => decode_from(serde_json::Deserializer::from_slice(body)),
+    }
+}
+
+fn decode_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Decoded, DecodeError> {
     let top = TopSeed
         .deserialize(&mut de)
         .map_err(DecodeError::from_json)?;

@@ -172,4 +172,31 @@ mod tests {
         assert_eq!(default_timeout(BackendKind::Mde), LEGACY_TIMEOUT);
         assert!(USER_AGENT.starts_with("kqlhunt/"));
     }
+
+    /// A throwaway self-signed CA (public certificate only), for the bundle loader.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBjDCCATGgAwIBAgIUPe1TEFx/HxgEy/8foCBCWAU7+dUwCgYIKoZIzj0EAwIw\nGjEYMBYGA1UEAwwPa3FsaHVudCB0ZXN0IENBMCAXDTI2MTEyMzEyMzkxOVoYDzIx\nMjYxMDMwMTIzOTE5WjAaMRgwFgYDVQQDDA9rcWxodW50IHRlc3QgQ0EwWTATBgcq\nhkjOPQIBBggqhkjOPQMBBwNCAARjHdPwYKMg9iSwqdhoQJS+E0/0kgyFLC9HNKor\n4geLkdy/gNY7jffxSMAIwUMDrHL5lrhdEKoDtkwBYQ+e6/6No1MwUTAdBgNVHQ4E\nFgQUoThRSO6Csu80QYINkOFW7z5bV4YwHwYDVR0jBBgwFoAUoThRSO6Csu80QYIN\nkOFW7z5bV4YwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEAkk3w\n77wCuRXLuowKhGLyzYvo9tptaJwcLFNHdjligPsCIQCgiOoXcX+q2i5jBIMGXjsM\nKXBxDP2kuAr+DgKdSCsRgw==\n-----END CERTIFICATE-----";
+
+    #[test]
+    fn an_extra_ca_bundle_is_loaded() {
+        let dir = std::env::temp_dir().join(format!("kqlhunt-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("ca.pem");
+        std::fs::write(&good, TEST_CA).unwrap();
+        let opts = HttpOptions {
+            ca_bundle: Some(good),
+            ..Default::default()
+        };
+        assert!(client(&opts, false).is_ok());
+        let bad = dir.join("bad.pem");
+        std::fs::write(&bad, "not a certificate").unwrap();
+        let opts = HttpOptions {
+            ca_bundle: Some(bad),
+            ..Default::default()
+        };
+        assert!(matches!(
+            client(&opts, false),
+            Err(ConfigError::CaBundle { .. })
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
