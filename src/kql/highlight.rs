@@ -380,6 +380,18 @@ mod tests {
     }
 
     #[test]
+    fn keywords_before_a_parenthesis_stay_keywords() {
+        let q = "T | where (A in (1) and B !in~ ('x')) | join (U) on C | union (V)";
+        for w in ["where", "join", "union"] {
+            assert_eq!(class_of(q, w), Some(Keyword), "{w}");
+        }
+        assert!(classes(q).contains(&("in", Operator)));
+        assert!(classes(q).contains(&("and", Operator)));
+        assert!(classes(q).contains(&("!in~", Operator)), "{:?}", classes(q));
+        assert_eq!(class_of("T | extend x = f (1)", "f "), Some(Function));
+    }
+
+    #[test]
     fn count_is_an_operator_or_a_function() {
         assert_eq!(class_of("T | count", "count"), Some(Keyword));
         assert_eq!(class_of("T | summarize count()", "count("), Some(Function));
