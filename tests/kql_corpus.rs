@@ -1,7 +1,9 @@
 //! Parses every published hunting query in the shared corpus (not part of this repo) and
 //! requires zero error diagnostics, except for queries listed as broken as published.
 
-use std::path::{Path, PathBuf};
+mod corpus;
+
+use std::path::Path;
 
 use kqlhunt::kql::{self, Diagnostic};
 
@@ -40,34 +42,6 @@ const BROKEN_AS_PUBLISHED: &[(&str, &str)] = &[
         "a blank line inside a pipeline splits it into a query starting with `|`",
     ),
 ];
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("KQLHUNT_CORPUS") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kql-corpus"),
-    };
-    dir.is_dir().then_some(dir)
-}
-
-fn corpus_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "kql") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 fn rel(dir: &Path, p: &Path) -> String {
     p.strip_prefix(dir)
@@ -109,14 +83,14 @@ fn file_errors(src: &str) -> Vec<Diagnostic> {
 
 #[test]
 fn corpus_parses_without_errors() {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = corpus::dir() else {
         eprintln!(
             "\n!!!!! KQL CORPUS NOT FOUND: set KQLHUNT_CORPUS or provide ../shared/data/kql-corpus; \
              corpus test SKIPPED !!!!!\n"
         );
         return;
     };
-    let files = corpus_files(&dir);
+    let files = corpus::kql_files(&dir);
     assert!(
         !files.is_empty(),
         "corpus directory {dir:?} holds no .kql files"

@@ -3,7 +3,8 @@
 //! every span (tokens, diagnostics, tree nodes, query ranges) is in bounds and on char
 //! boundaries.
 
-use std::path::{Path, PathBuf};
+mod corpus;
+
 use std::time::Instant;
 
 use kqlhunt::kql::{self, Span};
@@ -41,35 +42,14 @@ fn check(src: &str) {
     }
 }
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("KQLHUNT_CORPUS") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kql-corpus"),
-    };
-    dir.is_dir().then_some(dir)
-}
-
 fn corpus() -> Vec<String> {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = corpus::dir() else {
         eprintln!("\n!!!!! KQL CORPUS NOT FOUND: corpus-based fuzzing SKIPPED !!!!!\n");
         return Vec::new();
     };
-    let mut files = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "kql") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
+    corpus::kql_files(&dir)
         .iter()
-        .filter_map(|p: &PathBuf| std::fs::read_to_string(Path::new(p)).ok())
+        .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect()
 }
 

@@ -2,8 +2,9 @@
 //! panics anywhere, a summary of findings per code, and no unknown table or column in
 //! queries that were checked by hand to be valid against the Defender schema.
 
+mod corpus;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use kqlhunt::kql::lint::{Code, LintOptions, lint_file};
 
@@ -25,36 +26,9 @@ const MUST_HAVE_NO_UNKNOWN_NAMES: &[&str] = &[
     "bertjanp/0100.kql",
 ];
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("KQLHUNT_CORPUS") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kql-corpus"),
-    };
-    dir.is_dir().then_some(dir)
-}
-
-fn kql_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for p in entries.flatten().map(|e| e.path()) {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "kql") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn corpus_lints_without_panics_or_false_unknown_names() {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = corpus::dir() else {
         eprintln!(
             "\n!!!!! KQL CORPUS NOT FOUND: set KQLHUNT_CORPUS or provide ../shared/data/kql-corpus; \
              lint corpus test SKIPPED !!!!!\n"
@@ -62,7 +36,7 @@ fn corpus_lints_without_panics_or_false_unknown_names() {
         return;
     };
     let opts = LintOptions::bundled();
-    let files = kql_files(&dir);
+    let files = corpus::kql_files(&dir);
     assert!(!files.is_empty(), "no .kql files under {dir:?}");
     let mut per_code: BTreeMap<(Code, bool), usize> = BTreeMap::new();
     let mut files_with_findings = 0;

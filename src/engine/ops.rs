@@ -191,31 +191,6 @@ fn project(
     })
 }
 
-/// Whether `name` matches a `project-away`-style pattern with `*` wildcards.
-fn matches_pattern(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            let Some(pos) = rest.find(part) else {
-                return false;
-            };
-            rest = &rest[pos + part.len()..];
-        }
-    }
-    true
-}
-
 fn check_patterns(
     table: &Table,
     patterns: &[ColumnPattern],
@@ -234,21 +209,19 @@ fn check_patterns(
 
 fn project_away(table: Table, patterns: &[ColumnPattern], _loc: Loc) -> Result<Table, EngineError> {
     check_patterns(&table, patterns, "project-away")?;
-    let kept = table.into_columns().into_iter().filter(|c| {
-        !patterns
-            .iter()
-            .any(|p| matches_pattern(&p.pattern, &c.name))
-    });
+    let kept = table
+        .into_columns()
+        .into_iter()
+        .filter(|c| !patterns.iter().any(|p| p.matches(&c.name)));
     Ok(Table::new(kept.collect()).expect("columns of one table"))
 }
 
 fn project_keep(table: Table, patterns: &[ColumnPattern], _loc: Loc) -> Result<Table, EngineError> {
     check_patterns(&table, patterns, "project-keep")?;
-    let kept = table.into_columns().into_iter().filter(|c| {
-        patterns
-            .iter()
-            .any(|p| matches_pattern(&p.pattern, &c.name))
-    });
+    let kept = table
+        .into_columns()
+        .into_iter()
+        .filter(|c| patterns.iter().any(|p| p.matches(&c.name)));
     Ok(Table::new(kept.collect()).expect("columns of one table"))
 }
 
@@ -315,19 +288,4 @@ fn sort(table: &Table, keys: &[SortExpr], ctx: &ExecContext) -> Result<Table, En
     };
     ctx.check_cancelled()?;
     Ok(table.take(&permutation))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcard_patterns() {
-        assert!(matches_pattern("Initiating*", "InitiatingProcessId"));
-        assert!(matches_pattern("*Id", "ReportId"));
-        assert!(matches_pattern("A*B*C", "AxxBxxC"));
-        assert!(!matches_pattern("A*B", "AxxC"));
-        assert!(matches_pattern("Exact", "Exact"));
-        assert!(!matches_pattern("Exact", "Exactly"));
-    }
 }

@@ -396,6 +396,37 @@ impl ColumnPattern {
     pub fn is_wildcard(&self) -> bool {
         self.pattern.contains('*')
     }
+
+    /// Whether `name` matches this pattern (see [`glob_matches`]).
+    pub fn matches(&self, name: &str) -> bool {
+        glob_matches(&self.pattern, name)
+    }
+}
+
+/// KQL's name globbing (`project-away Col*`, `union Device*`): `*` matches any run of
+/// characters, everything else matches exactly.
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
 }
 
 /// `new = old` in `project-rename`.

@@ -262,31 +262,6 @@ fn is_large_table(t: &TableSchema) -> bool {
         && t.columns.iter().any(|(c, _)| is_time_column(c))
 }
 
-/// `*` globbing for `project-away Col*` and `union Device*`.
-fn glob(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
 fn sorted_contains(list: &[&str], name: &str) -> bool {
     list.binary_search(&name).is_ok()
 }
@@ -595,7 +570,12 @@ impl ScopeChecker<'_> {
         if name.contains('*') {
             // `union Device*`: every schema table the pattern matches.
             let mut rel: Option<Rel> = None;
-            for t in self.schema.tables.iter().filter(|t| glob(name, &t.name)) {
+            for t in self
+                .schema
+                .tables
+                .iter()
+                .filter(|t| glob_matches(name, &t.name))
+            {
                 let r = self.table_rel(t, id.span, &t.name);
                 match &mut rel {
                     Some(acc) => {
@@ -853,14 +833,14 @@ impl ScopeChecker<'_> {
             OpKind::ProjectAway(ps) => {
                 self.patterns_exist(ps, &rel.cols);
                 if let Cols::Known(c) = &mut rel.cols {
-                    c.retain(|n| !ps.iter().any(|p| glob(&p.pattern, n)));
+                    c.retain(|n| !ps.iter().any(|p| glob_matches(&p.pattern, n)));
                 }
                 rel
             }
             OpKind::ProjectKeep(ps) => {
                 self.patterns_exist(ps, &rel.cols);
                 if let Cols::Known(c) = &mut rel.cols {
-                    c.retain(|n| ps.iter().any(|p| glob(&p.pattern, n)));
+                    c.retain(|n| ps.iter().any(|p| glob_matches(&p.pattern, n)));
                 }
                 rel
             }
@@ -1480,13 +1460,15 @@ mod tests {
 
     #[test]
     fn globbing() {
-        assert!(glob("Device*", "DeviceEvents"));
-        assert!(glob("*Events", "DeviceEvents"));
-        assert!(glob("D*e*s", "DeviceEvents"));
-        assert!(glob("*", ""));
-        assert!(!glob("Device*", "EmailEvents"));
-        assert!(!glob("A*B*C", "AxxC"));
-        assert!(glob("Exact", "Exact"));
+        assert!(glob_matches("Device*", "DeviceEvents"));
+        assert!(glob_matches("*Events", "DeviceEvents"));
+        assert!(glob_matches("D*e*s", "DeviceEvents"));
+        assert!(glob_matches("*", ""));
+        assert!(glob_matches("Initiating*", "InitiatingProcessId"));
+        assert!(!glob_matches("Exact", "Exactly"));
+        assert!(!glob_matches("Device*", "EmailEvents"));
+        assert!(!glob_matches("A*B*C", "AxxC"));
+        assert!(glob_matches("Exact", "Exact"));
     }
 
     #[test]
