@@ -9,9 +9,14 @@ use support::*;
 
 async fn kqlhunt(args: &[&str], token: &str) -> std::process::Output {
     let home = tempfile::tempdir().unwrap();
+    kqlhunt_in(home.path(), args, token).await
+}
+
+/// The binary with its files under `home` and `token` as KQLHUNT_ACCESS_TOKEN.
+async fn kqlhunt_in(home: &std::path::Path, args: &[&str], token: &str) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_kqlhunt"))
         .args(args)
-        .env("KQLHUNT_HOME", home.path())
+        .env("KQLHUNT_HOME", home)
         .env("KQLHUNT_ACCESS_TOKEN", token)
         .env_remove("KQLHUNT_PROFILE")
         .stdin(Stdio::null())
@@ -103,14 +108,12 @@ async fn a_burst_from_a_file_never_provokes_a_429() {
     let file = home.path().join("burst.kql");
     std::fs::write(&file, queries.join("\n\n")).unwrap();
     let started = std::time::Instant::now();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kqlhunt"))
-        .args(["run", "-f", file.to_str().unwrap(), "--format", "jsonl"])
-        .env("KQLHUNT_HOME", home.path())
-        .env("KQLHUNT_ACCESS_TOKEN", token_for(Api::Graph))
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
+    let out = kqlhunt_in(
+        home.path(),
+        &["run", "-f", file.to_str().unwrap(), "--format", "jsonl"],
+        &token_for(Api::Graph),
+    )
+    .await;
     let elapsed = started.elapsed();
     assert!(
         out.status.success(),
