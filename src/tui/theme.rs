@@ -255,10 +255,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn no_color_theme_has_no_colours() {
-        let t = Theme::no_color();
-        let styles = [
+    /// Every style of a theme, so the colour checks cannot miss a field.
+    fn every_style(t: &Theme) -> Vec<Style> {
+        vec![
             t.text,
             t.dim,
             t.border,
@@ -291,7 +290,13 @@ mod tests {
             t.syntax_punctuation,
             t.diag_error,
             t.diag_warning,
-        ];
+        ]
+    }
+
+    #[test]
+    fn no_color_theme_has_no_colours() {
+        let t = Theme::no_color();
+        let styles = every_style(&t);
         for s in styles {
             assert_eq!((s.fg, s.bg, s.underline_color), (None, None, None), "{s:?}");
         }
@@ -300,40 +305,7 @@ mod tests {
     #[test]
     fn themes_use_only_ansi_or_indexed_colours() {
         for t in [Theme::dark(), Theme::light()] {
-            let styles = [
-                t.text,
-                t.dim,
-                t.border,
-                t.border_focused,
-                t.title,
-                t.header,
-                t.separator,
-                t.selected_row,
-                t.selected_cell,
-                t.gutter,
-                t.gutter_current,
-                t.cursor,
-                t.selection,
-                t.search,
-                t.placeholder,
-                t.status,
-                t.status_key,
-                t.error,
-                t.warn,
-                t.ok,
-                t.syntax_keyword,
-                t.syntax_operator,
-                t.syntax_function,
-                t.syntax_string,
-                t.syntax_number,
-                t.syntax_time,
-                t.syntax_comment,
-                t.syntax_type,
-                t.syntax_name,
-                t.syntax_punctuation,
-                t.diag_error,
-                t.diag_warning,
-            ];
+            let styles = every_style(&t);
             for c in styles
                 .iter()
                 .flat_map(|s| [s.fg, s.bg, s.underline_color])
