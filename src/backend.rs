@@ -65,7 +65,7 @@ pub enum RunError {
     #[error("{message}")]
     Semantic { message: String, at: Option<usize> },
     /// The local engine cannot run this construct yet (it never guesses an answer).
-    #[error("not supported locally yet: {what}")]
+    #[error("not supported locally: {what}")]
     Unsupported { what: String, at: Option<usize> },
     #[error("sign-in failed: {0}")]
     Auth(String),

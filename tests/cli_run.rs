@@ -96,7 +96,7 @@ fn errors_are_one_line_on_stderr_with_a_non_zero_exit() {
                 "-q",
                 "DeviceProcessEvents | summarize count() by FileName",
             ],
-            "not supported locally yet: summarize",
+            "not supported locally: summarize",
         ),
         (
             vec!["run", "-q", "NoSuchTable | take 1"],

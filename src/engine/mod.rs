@@ -1,6 +1,6 @@
 //! The local KQL engine: executes the parser's AST over `data::Table`s with Kusto's
 //! semantics. It backs the `local` backend (demo dataset, files, cached results). What it
-//! cannot run yet it refuses with "not supported locally yet: X" and the span, never with
+//! cannot run yet it refuses with "not supported locally: X" and the span, never with
 //! a silently different answer.
 
 mod ops;

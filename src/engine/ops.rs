@@ -44,7 +44,7 @@ pub fn apply(
     }
 }
 
-/// The KQL name of an operator, for "not supported locally yet" messages.
+/// The KQL name of an operator, for "not supported locally" messages.
 fn operator_name(kind: &OpKind) -> String {
     match kind {
         OpKind::Summarize { .. } => "summarize",
