@@ -270,6 +270,13 @@ impl Compiler<'_> {
                 kind: self.table.columns()[i].kind(),
             });
         }
+        // A column hides a `let` scalar of the same name.
+        if let Some((kind, value)) = self.ctx.let_scalar(name) {
+            return Ok(Bound {
+                scalar: Scalar::Const(value.clone()),
+                kind,
+            });
+        }
         let hint = self
             .table
             .columns()
