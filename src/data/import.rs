@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 
 use super::column::{ColumnData, StrVec};
 use super::time::parse_datetime;
-use super::{Column, Kind, Table, Value, ValueRef};
+use super::{Column, Kind, Table, Value};
 
 /// Why a file could not become a table: one line, naming the file.
 #[derive(Debug, thiserror::Error)]
@@ -298,6 +298,7 @@ fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ValueRef;
     use crate::data::export::{Format, write};
 
     fn cell(table: &Table, row: usize, col: &str) -> Value {
