@@ -4,6 +4,7 @@
 pub mod column;
 pub mod export;
 pub mod format;
+pub mod import;
 pub mod schema;
 pub mod table;
 pub mod time;

@@ -220,7 +220,8 @@ pub struct Origin {
 /// A query's answer.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResultSet {
-    pub table: Table,
+    /// Shared, so the result can also serve as a local table (`$last`, `$1`) without a copy.
+    pub table: std::sync::Arc<Table>,
     /// The service returned exactly its row cap, so rows are probably missing.
     pub truncated: bool,
     pub origin: Origin,
@@ -231,7 +232,7 @@ pub struct ResultSet {
 impl ResultSet {
     pub fn new(table: Table, origin: Origin) -> Self {
         ResultSet {
-            table,
+            table: std::sync::Arc::new(table),
             truncated: false,
             origin,
             visualization: None,
