@@ -234,9 +234,9 @@ fn project_take_sort_count() {
 
 #[test]
 fn errors_are_clear_and_never_a_wrong_answer() {
-    let (kind, msg) = err("DeviceProcessEvents | summarize count() by FileName");
+    let (kind, msg) = err("DeviceProcessEvents | evaluate pivot(FileName)");
     assert_eq!(kind, ErrorKind::Unsupported);
-    assert_eq!(msg, "summarize");
+    assert_eq!(msg, "evaluate pivot()");
     let (kind, msg) = err("DeviceProcessEvents | where filename == 'x'");
     assert_eq!(kind, ErrorKind::Semantic);
     assert!(msg.contains("did you mean 'FileName'"), "{msg}");
