@@ -3,6 +3,7 @@
 //! cannot run yet it refuses with "not supported locally: X" and the span, never with
 //! a silently different answer.
 
+pub mod functions;
 mod ops;
 mod scalar;
 pub mod strings;
@@ -57,10 +58,35 @@ pub struct ExecContext {
     /// Ticks since the Unix epoch.
     pub now: i64,
     pub cancel: CancellationToken,
+    /// The first error a scalar function raised while evaluating rows (functions return
+    /// values, not results, so they record it here and the engine reports it).
+    pub fault: Fault,
+}
+
+/// A shared slot for the first row-level error of a query.
+#[derive(Clone, Debug, Default)]
+pub struct Fault(Arc<std::sync::Mutex<Option<EngineError>>>);
+
+impl Fault {
+    /// Record `e` unless an earlier error is already recorded.
+    pub fn raise(&self, e: EngineError) {
+        if let Ok(mut slot) = self.0.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+    }
+
+    fn take(&self) -> Option<EngineError> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
 }
 
 impl ExecContext {
     fn check_cancelled(&self) -> Result<(), EngineError> {
+        if let Some(e) = self.fault.take() {
+            return Err(e);
+        }
         if self.cancel.is_cancelled() {
             Err(EngineError {
                 kind: ErrorKind::Cancelled,
@@ -163,6 +189,7 @@ fn run_tabular(
         ctx.check_cancelled()?;
         table = ops::apply(table, op, ctx, &mut visualization)?;
     }
+    ctx.check_cancelled()?;
     Ok(Output {
         table,
         visualization,

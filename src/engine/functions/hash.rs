@@ -1,0 +1,5 @@
+//! hash functions.
+
+use super::FuncDef;
+
+pub(super) const FUNCTIONS: &[FuncDef] = &[];

@@ -1,0 +1,5 @@
+//! ip functions.
+
+use super::FuncDef;
+
+pub(super) const FUNCTIONS: &[FuncDef] = &[];

@@ -1,0 +1,5 @@
+//! math functions.
+
+use super::FuncDef;
+
+pub(super) const FUNCTIONS: &[FuncDef] = &[];
