@@ -931,5 +931,6 @@ fn invoke(c: &CallSite, v: &[ValueRef<'_>], ctx: &ExecContext) -> Value {
         ctx,
         prep: c.prep.as_ref(),
         span: c.span,
+        name: c.def.name,
     })
 }

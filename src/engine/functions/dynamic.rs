@@ -650,10 +650,7 @@ impl Args<'_> {
     /// The kind named by a trailing `typeof(T)` argument (a typed null at run time is
     /// indistinguishable, so the compiler passes the kind as a `Prepared` hint instead).
     fn prep_kind(&self) -> Option<Kind> {
-        match self.prep {
-            Some(super::Prepared::Kind(k)) => Some(*k),
-            _ => None,
-        }
+        self.prep.and_then(|p| p.kind)
     }
 }
 

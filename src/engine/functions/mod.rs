@@ -32,11 +32,12 @@ pub enum Ret {
 }
 
 /// What the compiler prepared once for a call site.
-#[derive(Debug, Clone)]
-pub enum Prepared {
-    Regex(regex::Regex),
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// The constant regular-expression argument, compiled.
+    pub regex: Option<regex::Regex>,
     /// The kind named by a `typeof(T)` argument.
-    Kind(Kind),
+    pub kind: Option<Kind>,
 }
 
 /// Evaluated arguments of one call.
@@ -46,6 +47,8 @@ pub struct Args<'a> {
     pub prep: Option<&'a Prepared>,
     /// Where the call is, for errors raised while evaluating it.
     pub span: Span,
+    /// The function's registered name.
+    pub name: &'static str,
 }
 
 impl<'a> Args<'a> {
@@ -98,10 +101,12 @@ impl<'a> Args<'a> {
 
     /// The regular expression at argument `i`: prepared at compile time when constant.
     pub fn regex(&self, i: usize) -> Option<Cow<'a, regex::Regex>> {
-        if let Some(Prepared::Regex(re)) = self.prep {
+        if let Some(re) = self.prep.and_then(|p| p.regex.as_ref()) {
             return Some(Cow::Borrowed(re));
         }
-        regex::Regex::new(&self.str(i)).ok().map(Cow::Owned)
+        regex::Regex::new(&strings::wrap_pattern(self.name, &self.str(i)))
+            .ok()
+            .map(Cow::Owned)
     }
 }
 
@@ -227,15 +232,21 @@ pub fn prepare(
     consts: &[Option<&Value>],
     type_arg: Option<Kind>,
 ) -> Result<Option<Prepared>, String> {
-    let Some(i) = def.regex_arg else {
-        return Ok(type_arg.map(Prepared::Kind));
+    let mut prep = Prepared {
+        regex: None,
+        kind: type_arg,
     };
-    match consts.get(i) {
-        Some(Some(Value::String(p))) => regex::Regex::new(p)
-            .map(|re| Some(Prepared::Regex(re)))
-            .map_err(|e| format!("{}(): invalid regular expression: {e}", def.name)),
-        _ => Ok(None),
+    if let Some(i) = def.regex_arg {
+        // countof's search text is a regular expression only with kind "regex".
+        let is_regex = def.name != "countof"
+            || matches!(consts.get(2), Some(Some(Value::String(k))) if k.eq_ignore_ascii_case("regex"));
+        if let (true, Some(Some(Value::String(p)))) = (is_regex, consts.get(i)) {
+            let re = regex::Regex::new(&strings::wrap_pattern(def.name, p))
+                .map_err(|e| format!("{}(): invalid regular expression: {e}", def.name))?;
+            prep.regex = Some(re);
+        }
     }
+    Ok((prep.regex.is_some() || prep.kind.is_some()).then_some(prep))
 }
 
 /// Numeric promotion for functions such as `abs` or `min_of`: int < long < real.
@@ -281,6 +292,6 @@ mod tests {
         for n in names() {
             assert!(seen.insert(n), "{n} is registered twice");
         }
-        assert!(seen.len() > 90, "{} functions", seen.len());
+        assert!(seen.len() > 200, "{} functions", seen.len());
     }
 }
