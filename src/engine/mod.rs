@@ -6,6 +6,7 @@
 mod aggregate;
 mod defender;
 mod evaluate;
+pub mod functions;
 mod join;
 mod keys;
 mod mvexpand;
@@ -71,6 +72,28 @@ pub struct ExecContext {
     pub cancel: CancellationToken,
     /// Scalar `let` values in scope (and values the engine computed for `toscalar()`).
     pub scalars: Arc<BTreeMap<String, (Kind, Value)>>,
+    /// The first error a scalar function raised while evaluating rows (functions return
+    /// values, not results, so they record it here and the engine reports it).
+    pub fault: Fault,
+}
+
+/// A shared slot for the first row-level error of a query.
+#[derive(Clone, Debug, Default)]
+pub struct Fault(Arc<std::sync::Mutex<Option<EngineError>>>);
+
+impl Fault {
+    /// Record `e` unless an earlier error is already recorded.
+    pub fn raise(&self, e: EngineError) {
+        if let Ok(mut slot) = self.0.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+    }
+
+    fn take(&self) -> Option<EngineError> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
 }
 
 impl ExecContext {
@@ -80,6 +103,9 @@ impl ExecContext {
     }
 
     pub(crate) fn check_cancelled(&self) -> Result<(), EngineError> {
+        if let Some(e) = self.fault.take() {
+            return Err(e);
+        }
         if self.cancel.is_cancelled() {
             Err(EngineError {
                 kind: ErrorKind::Cancelled,

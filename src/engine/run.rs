@@ -159,6 +159,7 @@ pub fn tabular_output(scope: &Scope<'_>, tabular: &Tabular) -> Result<Output, En
             local = Some(s);
         }
     }
+    scope.ctx.check_cancelled()?;
     Ok(Output {
         table,
         visualization,

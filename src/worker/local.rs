@@ -117,7 +117,7 @@ impl Backend for LocalBackend {
             let ctx = ExecContext {
                 now: started_at,
                 cancel: cancel.clone(),
-                ..ExecContext::default()
+                ..Default::default()
             };
             let task =
                 tokio::task::spawn_blocking(move || crate::engine::execute(&catalog, &query, &ctx));
