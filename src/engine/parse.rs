@@ -52,6 +52,8 @@ pub fn parse(
                 let ty = ty.unwrap_or(ScalarType::String);
                 let kind = super::scalar::scalar_type_kind(ty);
                 let group = match ty {
+                    _ if p.kind == ParseKind::Relaxed && i == last => "(.*)",
+                    _ if p.kind == ParseKind::Relaxed => "(.*?)",
                     ScalarType::Int | ScalarType::Long => r"(-?\d+)",
                     ScalarType::Real | ScalarType::Decimal => {
                         r"(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)"

@@ -317,10 +317,23 @@ impl Rewriter<'_, '_, '_> {
                 }
             }
         }
-        let Statement::Expr(body) = last else {
-            return Err(Loc(last.span()).semantic("a scalar function must end in an expression"));
+        let body = match last {
+            Statement::Expr(body) => substitute(body, &map),
+            // A bare name parses as a query; here it is the name of a scalar.
+            Statement::Query(t) if t.ops.is_empty() => match &t.source {
+                crate::kql::ast::Source::Table(id) => substitute(
+                    &Expr {
+                        kind: ExprKind::Name(id.name.clone()),
+                        span: id.span,
+                    },
+                    &map,
+                ),
+                _ => return Err(Loc(last.span()).semantic("a scalar function must end in an expression")),
+            },
+            _ => {
+                return Err(Loc(last.span()).semantic("a scalar function must end in an expression"));
+            }
         };
-        let body = substitute(body, &map);
         self.depth += 1;
         let out = self.expr(&body);
         self.depth -= 1;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::scalar::{Bound, compile};
 use super::{Catalog, EngineError, ExecContext, Loc, rewrite};
 use crate::data::{Kind, Table, Value};
-use crate::kql::ast::{Expr, FunctionDef, ParamType, Statement, Tabular};
+use crate::kql::ast::{Expr, FunctionDef, LetValue, ParamType, Source, Statement, Tabular};
 
 /// What a name stands for.
 pub(crate) enum Binding<'c> {
@@ -129,20 +129,33 @@ impl<'c> Scope<'c> {
 }
 
 /// True when a user function returns a table (its last statement is a query, or a name of
-/// a table).
+/// a table). A bare name that is a scalar parameter or a scalar `let` of the body is a
+/// scalar result.
 pub(crate) fn returns_table(def: &FunctionDef, scope: &Scope<'_>) -> bool {
-    match def.body.last() {
-        Some(Statement::Query(_)) => true,
-        Some(Statement::Expr(e)) => match e.as_name() {
-            Some(n) => {
-                def.params
-                    .iter()
-                    .any(|p| p.name.name == n && matches!(p.ty, ParamType::Tabular(_)))
-                    || scope.get(n).is_some()
-                    || scope.catalog.get(n).is_some()
-            }
-            None => false,
+    let bare = match def.body.last() {
+        Some(Statement::Query(t)) => match (&t.source, t.ops.is_empty()) {
+            (Source::Table(id), true) => id.name.as_str(),
+            _ => return true,
         },
-        _ => false,
+        Some(Statement::Expr(e)) => match e.as_name() {
+            Some(n) => n,
+            None => return false,
+        },
+        _ => return false,
+    };
+    if let Some(p) = def.params.iter().find(|p| p.name.name == bare) {
+        return matches!(p.ty, ParamType::Tabular(_));
+    }
+    let local = def.body.iter().rev().find_map(|st| match st {
+        Statement::Let(l) if l.name.name == bare => Some(&l.value),
+        _ => None,
+    });
+    match local {
+        Some(LetValue::Expr(e)) => match e.as_name() {
+            Some(n) => scope.get(n).is_some() || scope.catalog.get(n).is_some(),
+            None => matches!(e.kind, crate::kql::ast::ExprKind::Tabular(_)),
+        },
+        Some(_) => true,
+        None => scope.get(bare).is_some() || scope.catalog.get(bare).is_some(),
     }
 }

@@ -117,6 +117,7 @@ pub fn summarize(
     } else {
         &groups.rows
     };
+    let mut unnamed = 0;
     for item in aggs {
         let ctx = Summary {
             table,
@@ -134,7 +135,10 @@ pub fn summarize(
             _ => {
                 let name = match item.names.first() {
                     Some(n) => n.name.clone(),
-                    None => return Err(Loc(item.span).semantic("an aggregate needs a name here")),
+                    None => {
+                        unnamed += 1;
+                        format!("Column{unnamed}")
+                    }
                 };
                 let col = ctx.expression(&item.expr, group_rows.len())?;
                 let name = unique(name, &out);
@@ -182,6 +186,9 @@ impl Summary<'_, '_, '_> {
         let name = c.name.name.as_str();
         let agg = Agg::from_name(name).expect("checked by the caller");
         let loc = Loc(c.span);
+        if agg == Agg::Count && !c.args.is_empty() {
+            return Err(loc.unsupported("count() with an argument; use countif() or count()"));
+        }
         let (min, max) = agg.arity();
         if c.args.len() < min || c.args.len() > max {
             return Err(loc.semantic(format!(
