@@ -538,7 +538,7 @@ fn externaldata_local_only() {
 fn unsupported_operators_say_so() {
     for (q, what) in [
         ("print a = 1 | top-nested 2 of a by count()", "top-nested"),
-        ("print a = 1 | mv-apply a on (take 1)", "mv-apply"),
+        ("print a = 1 | fork (take 1) (take 2)", "fork"),
         ("print a = 1 | partition by a (take 1)", "partition"),
     ] {
         let (kind, msg) = err(q);
@@ -559,4 +559,35 @@ fn cancellation_reaches_the_operators() {
         let e = execute(&catalog(), q, &c).expect_err(q);
         assert_eq!(e.kind, ErrorKind::Cancelled, "{q}");
     }
+}
+
+// mv-apply-operator: the subquery runs over each row's expanded items; its output
+// replaces the expanded column, other columns are kept.
+#[test]
+fn mv_apply() {
+    let t = run(
+        r#"datatable(id:long, xs:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5])]
+           | mv-apply x = xs to typeof(long) on (top 2 by x)"#,
+    );
+    assert_eq!(col(&t, "id"), ["1", "1", "2"]);
+    assert_eq!(col(&t, "x"), ["3", "2", "5"]);
+    let t = run(
+        r#"datatable(id:long, xs:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([])]
+           | mv-apply xs to typeof(long) on (summarize total = sum(xs))"#,
+    );
+    assert_eq!(names(&t), ["id", "total"]);
+    assert_eq!(col(&t, "total"), ["6", ""]);
+}
+
+// search-operator: a bare term matches any column with `has` semantics, `in (...)`
+// limits the tables and `$table` names each row's table; piped input is filtered.
+#[test]
+fn search() {
+    let t = run(r#"search in (DeviceEvents, DeviceLogonEvents) "A" or "c""#);
+    assert_eq!(names(&t)[0], "$table");
+    assert_eq!(col(&t, "DeviceName"), ["a", "a", "c"]);
+    let t = run(r#"DeviceEvents | search Count > 1 and "a""#);
+    assert_eq!(col(&t, "Count"), ["3"]);
+    let t = run(r#"search kind=case_sensitive "A" | count"#);
+    assert_eq!(col(&t, "Count"), ["0"]);
 }

@@ -16,6 +16,7 @@ mod rewrite;
 mod run;
 mod scalar;
 mod scope;
+mod search;
 mod series;
 mod sources;
 pub mod strings;

@@ -3,14 +3,14 @@
 //! `bagexpansion=array`). Several columns expand in lockstep, the shorter padded with
 //! nulls; `to typeof(t)` converts the elements; `limit n` caps the rows per input row;
 //! `with_itemindex=I` adds each element's index. A null or empty array keeps its row with
-//! a null.
+//! a null. `mv-apply` runs a subquery over each row's expanded items.
 
 use super::ops::{CANCEL_EVERY, evaluate_column};
 use super::scope::Scope;
 use super::{EngineError, Loc};
 use crate::data::format::{json_value, plain_text};
 use crate::data::{Column, ColumnData, Kind, Table, Value, ValueRef};
-use crate::kql::ast::{ExprKind, Literal, MvExpand};
+use crate::kql::ast::{ExprKind, Literal, MvApply, MvExpand};
 
 pub fn mv_expand(
     table: &Table,
@@ -140,4 +140,77 @@ fn elements(v: ValueRef<'_>, pairs: bool) -> Vec<Value> {
             .collect(),
         other => vec![Value::dynamic(&other)],
     }
+}
+
+/// `mv-apply`: for each row, the expanded items form a small table that the `on (...)`
+/// subquery runs over; each result row is joined back to the row's other columns (the
+/// expanded columns are replaced by what the subquery returns). A row whose subquery
+/// returns nothing is dropped.
+pub fn mv_apply(
+    table: &Table,
+    m: &MvApply,
+    scope: &Scope<'_>,
+    loc: Loc,
+) -> Result<Table, EngineError> {
+    let expand = MvExpand {
+        params: m.params.clone(),
+        items: m.items.clone(),
+        limit: m.limit.clone(),
+    };
+    let mut item_names = Vec::new();
+    for item in &m.items {
+        let e = &item.item;
+        match e.names.first() {
+            Some(n) => item_names.push(n.name.clone()),
+            None => item_names.push(super::summarize::key_name(&e.expr).ok_or_else(|| {
+                Loc(e.span).semantic("mv-apply needs a name for this expression")
+            })?),
+        }
+    }
+    if let Some(p) = m
+        .params
+        .iter()
+        .find(|p| p.name.name.eq_ignore_ascii_case("with_itemindex"))
+        && let ExprKind::Name(n) = &p.value.kind
+    {
+        item_names.push(n.clone());
+    }
+    let mut legs = Vec::new();
+    for row in 0..table.row_count() {
+        scope.ctx.check_cancelled()?;
+        let one = table.take(&[row]);
+        let expanded = mv_expand(&one, &expand, scope, loc)?;
+        let sub_columns: Vec<Column> = expanded
+            .columns()
+            .iter()
+            .filter(|c| item_names.contains(&c.name))
+            .cloned()
+            .collect();
+        let sub = Table::new(sub_columns).map_err(|e| loc.semantic(e.to_string()))?;
+        let result = super::run::pipeline(scope, sub, &m.on)?.table;
+        if result.row_count() == 0 {
+            continue;
+        }
+        let repeat = vec![0; result.row_count()];
+        let mut columns: Vec<Column> = one
+            .columns()
+            .iter()
+            .filter(|c| !item_names.contains(&c.name) && result.column(&c.name).is_none())
+            .map(|c| Column::new(c.name.clone(), c.data.take(&repeat)).with_type_name(c.type_name.clone()))
+            .collect();
+        columns.extend(result.into_columns());
+        let t = Table::new(columns).map_err(|e| loc.semantic(e.to_string()))?;
+        legs.push((String::new(), std::sync::Arc::new(t)));
+    }
+    if legs.is_empty() {
+        // No rows: the input's other columns, empty.
+        let columns = table
+            .columns()
+            .iter()
+            .filter(|c| !item_names.contains(&c.name))
+            .map(|c| Column::new(c.name.clone(), ColumnData::new(c.kind())))
+            .collect();
+        return Table::new(columns).map_err(|e| loc.semantic(e.to_string()));
+    }
+    super::union::combine_legs(legs, false, None, loc)
 }

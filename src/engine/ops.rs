@@ -62,6 +62,8 @@ pub fn apply(
         OpKind::MvExpand(m) => super::mvexpand::mv_expand(&table, m, scope, loc)?,
         OpKind::Parse(p) => super::parse::parse(&table, p, scope, loc, false)?,
         OpKind::ParseWhere(p) => super::parse::parse(&table, p, scope, loc, true)?,
+        OpKind::Search(s) => super::search::operator(table, s, scope)?,
+        OpKind::MvApply(m) => super::mvexpand::mv_apply(&table, m, scope, loc)?,
         OpKind::MakeSeries(m) => super::series::make_series(&table, m, scope, loc)?,
         OpKind::Invoke(call) => super::run::call_source(scope, call, Some(table))?,
         OpKind::Evaluate { plugin, .. } => super::evaluate::evaluate(table, plugin, scope)?,

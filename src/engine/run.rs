@@ -133,18 +133,23 @@ fn is_table_call(scope: &Scope<'_>, call: &Call) -> bool {
 /// Run a pipeline and keep its `render` hint.
 pub fn tabular_output(scope: &Scope<'_>, tabular: &Tabular) -> Result<Output, EngineError> {
     let table = source(scope, &tabular.source, tabular.span)?;
+    pipeline(scope, table, &tabular.ops)
+}
+
+/// Apply `ops` in order to `table`.
+pub fn pipeline(scope: &Scope<'_>, table: Table, ops: &[Op]) -> Result<Output, EngineError> {
     let mut visualization = None;
     let mut local: Option<Scope<'_>> = None;
     let mut table = table;
     let mut i = 0;
-    while i < tabular.ops.len() {
-        let op = &tabular.ops[i];
+    while i < ops.len() {
+        let op = &ops[i];
         i += 1;
         scope.ctx.check_cancelled()?;
         let s = local.as_ref().unwrap_or(scope);
         // `where p | take n` stops filtering after n matches.
         if let (OpKind::Where(pred), Some(Op { kind: OpKind::Take(n), .. })) =
-            (&op.kind, tabular.ops.get(i))
+            (&op.kind, ops.get(i))
         {
             let n = ops::row_count(n, s)?;
             table = ops::filter(table, pred, s, Some(n))?.head(n);
@@ -182,7 +187,7 @@ fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Table, Engin
         Source::Print(items) => sources::print(scope, items)?,
         Source::Range(r) => sources::range(scope, r)?,
         Source::ExternalData(x) => sources::externaldata(scope, x)?,
-        Source::Search(_) => return Err(Loc(span).unsupported("search")),
+        Source::Search(s) => super::search::source(scope, s)?,
         Source::Find(_) => return Err(Loc(span).unsupported("find")),
         Source::Error(span) => return Err(Loc(*span).syntax("expected a table name")),
     })

@@ -100,6 +100,16 @@ fn combine(legs: Vec<(String, Arc<Table>)>, u: &Union) -> Result<Table, EngineEr
         Some(k) if k == "inner" => true,
         Some(k) => return Err(loc.semantic(format!("union kind must be inner or outer, not {k}"))),
     };
+    combine_legs(legs, inner, param_text(u, "withsource"), loc)
+}
+
+/// Stack `legs` (named for the `source` column, if any); `inner` keeps shared columns.
+pub fn combine_legs(
+    legs: Vec<(String, Arc<Table>)>,
+    inner: bool,
+    source: Option<String>,
+    loc: Loc,
+) -> Result<Table, EngineError> {
     // The output schema: names in first-seen order; a name seen with another kind gets
     // the kind as a suffix, as Kusto does.
     let mut schema: Vec<(String, Kind, String)> = Vec::new();
@@ -149,7 +159,7 @@ fn combine(legs: Vec<(String, Arc<Table>)>, u: &Union) -> Result<Table, EngineEr
         }
     }
     let mut columns = Vec::new();
-    if let Some(source_col) = param_text(u, "withsource") {
+    if let Some(source_col) = source {
         let mut col = ColumnData::with_capacity(Kind::String, rows);
         for (name, t) in &legs {
             (0..t.row_count()).for_each(|_| {
