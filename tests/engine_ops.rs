@@ -507,9 +507,9 @@ fn evaluate_bag_unpack() {
     assert_eq!(names(&t), ["id", "p_a", "p_b"]);
     assert_eq!(col(&t, "p_a"), ["x", "y"]);
     assert_eq!(col(&t, "p_b"), ["2", ""]);
-    let (kind, msg) = err("print a = 1 | evaluate pivot(a)");
+    let (kind, msg) = err("print a = 1 | evaluate autocluster()");
     assert_eq!(kind, ErrorKind::Unsupported);
-    assert_eq!(msg, "evaluate pivot()");
+    assert_eq!(msg, "evaluate autocluster()");
 }
 
 // externaldata-operator: local files are read with the declared schema; a remote URL is
@@ -590,4 +590,23 @@ fn search() {
     assert_eq!(col(&t, "Count"), ["3"]);
     let t = run(r#"search kind=case_sensitive "A" | count"#);
     assert_eq!(col(&t, "Count"), ["0"]);
+}
+
+// pivot-plugin: the pivot column's values become columns holding count() (or the given
+// aggregate) per group of the remaining columns; a declared schema shapes the output.
+#[test]
+fn evaluate_pivot() {
+    let src = r#"datatable(Dev:string, Sev:string, n:long)[
+        "a", "High", 1, "a", "Low", 2, "a", "High", 3, "b", "Low", 4]"#;
+    let t = run(&format!("{src} | project Dev, Sev | evaluate pivot(Sev)"));
+    assert_eq!(names(&t), ["Dev", "High", "Low"]);
+    assert_eq!(col(&t, "High"), ["2", "0"]);
+    assert_eq!(col(&t, "Low"), ["1", "1"]);
+    let t = run(&format!("{src} | evaluate pivot(Sev, sum(n))"));
+    assert_eq!(col(&t, "High"), ["4", ""]);
+    let t = run(&format!(
+        "{src} | project Dev, Sev | evaluate pivot(Sev) : (Dev:string, Critical:long, Low:long)"
+    ));
+    assert_eq!(names(&t), ["Dev", "Critical", "Low"]);
+    assert_eq!(col(&t, "Critical"), ["", ""]);
 }

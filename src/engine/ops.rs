@@ -66,7 +66,9 @@ pub fn apply(
         OpKind::MvApply(m) => super::mvexpand::mv_apply(&table, m, scope, loc)?,
         OpKind::MakeSeries(m) => super::series::make_series(&table, m, scope, loc)?,
         OpKind::Invoke(call) => super::run::call_source(scope, call, Some(table))?,
-        OpKind::Evaluate { plugin, .. } => super::evaluate::evaluate(table, plugin, scope)?,
+        OpKind::Evaluate { plugin, schema, .. } => {
+            super::evaluate::evaluate(table, plugin, schema.as_deref(), scope)?
+        }
         other => return Err(loc.unsupported(operator_name(other))),
     };
     Ok((table, None))
