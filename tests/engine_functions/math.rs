@@ -71,3 +71,21 @@ fn bitwise() {
     check("binary_shift_right(16, 2)", "4", Kind::Long);
     null("binary_xor(nulllong, 1)");
 }
+
+// rand-function: in range, and evaluated per row (not folded into one constant).
+#[test]
+fn rand() {
+    for _ in 0..20 {
+        let (v, _) = super::eval("rand()");
+        let kqlhunt::data::Value::Real(x) = v else {
+            panic!("{v:?}")
+        };
+        assert!((0.0..1.0).contains(&x));
+        let (v, _) = super::eval("rand(10)");
+        let kqlhunt::data::Value::Long(n) = v else {
+            panic!("{v:?}")
+        };
+        assert!((0..10).contains(&n));
+    }
+    check("strlen(tostring(new_guid()))", "36", Kind::Long);
+}

@@ -353,3 +353,9 @@ fn hashes() {
         "a9993e364706816aba3e25717850c26c9cd0d89d"
     );
 }
+
+// make-string-function.
+#[test]
+fn make_string() {
+    check("make_string(75, 117, 115, 116, 111)", "Kusto", Kind::String);
+}

@@ -66,6 +66,7 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
         S,
         codepoints_to_string,
     ),
+    f("make_string", 1, 64, S, codepoints_to_string),
     f("parse_url", 1, 1, D, parse_url),
     f("parseurl", 1, 1, D, parse_url),
     f("parse_urlquery", 1, 1, D, parse_urlquery),
