@@ -37,23 +37,6 @@ impl Val<'_> {
 
 const NULL: Val<'static> = Val::Ref(ValueRef::Null);
 
-/// Functions with a well-known name that need a service-side model or database; they get
-/// a clear refusal rather than "unknown function".
-const SERVICE_ONLY: &[&str] = &[
-    "series_decompose_anomalies",
-    "series_decompose",
-    "series_decompose_forecast",
-    "series_fit_line",
-    "series_fit_2lines",
-    "series_outliers",
-    "series_periods_detect",
-    "series_stats",
-    "series_stats_dynamic",
-    "parse_user_agent",
-    "datetime_utc_to_local",
-    "datetime_local_to_utc",
-];
-
 /// A call to a registered function, bound to its arguments.
 #[derive(Debug, Clone)]
 pub struct CallSite {
@@ -272,7 +255,7 @@ impl Compiler<'_> {
             _ => {}
         }
         let Some(def) = functions::lookup(name) else {
-            if SERVICE_ONLY.contains(&name) {
+            if functions::SERVICE_ONLY.contains(&name) {
                 return Err(loc.unsupported(format!("function {name} (it needs the service)")));
             }
             return Err(loc.unsupported(format!("function {name}")));

@@ -1,1 +1,170 @@
-//! placeholder
+//! Conversions, emptiness tests and control flow.
+
+use super::{check, eval, fails, null};
+use kqlhunt::data::{Kind, Value};
+use kqlhunt::engine::ErrorKind;
+
+// tostring-function: null becomes empty; numbers, bools, datetimes print as Kusto does.
+#[test]
+fn tostring() {
+    check("tostring(123)", "123", Kind::String);
+    check("tostring(nulllong)", "", Kind::String);
+    check("tostring(true)", "true", Kind::String);
+    check(
+        "tostring(datetime(2024-01-02 03:04:05))",
+        "2024-01-02T03:04:05Z",
+        Kind::String,
+    );
+    check("tostring(1h)", "01:00:00", Kind::String);
+}
+
+// toint-function, tolong-function, toreal-function (todouble), todecimal-function: text
+// that is not a number gives null; reals truncate toward zero.
+#[test]
+fn numbers() {
+    check("toint('123')", "123", Kind::Int);
+    check("toint(2.9)", "2", Kind::Int);
+    check("toint(-2.9)", "-2", Kind::Int);
+    null("toint('abc')");
+    null("toint('3000000000')");
+    check("tolong('3000000000')", "3000000000", Kind::Long);
+    null("tolong('')");
+    check("toreal('1.5')", "1.5", Kind::Real);
+    check("todouble(n)", "42", Kind::Real);
+    check("todecimal('2.25')", "2.25", Kind::Real);
+    check("tolong(d.n)", "5", Kind::Long);
+    check("toint(true)", "1", Kind::Int);
+    null("toreal(nulllong)");
+}
+
+// tobool-function: "true"/"false" in any case, numbers non-zero; anything else null.
+#[test]
+fn booleans() {
+    check("tobool('TRUE')", "true", Kind::Bool);
+    check("tobool('false')", "false", Kind::Bool);
+    check("tobool(1)", "true", Kind::Bool);
+    check("tobool(0)", "false", Kind::Bool);
+    null("tobool('yes')");
+    check("toboolean('true')", "true", Kind::Bool);
+}
+
+// todatetime-function, totimespan-function, toguid-function.
+#[test]
+fn time_and_guid() {
+    check(
+        "todatetime('2015-12-24')",
+        "2015-12-24T00:00:00Z",
+        Kind::DateTime,
+    );
+    null("todatetime('abc')");
+    check("totimespan('0.00:01:00')", "00:01:00", Kind::TimeSpan);
+    check("totimespan('1.02:03:04')", "1.02:03:04", Kind::TimeSpan);
+    null("totimespan('abc')");
+    check(
+        "toguid('0697405b-7e35-4bb7-81d4-c3c3a7e3c8a5')",
+        "0697405b-7e35-4bb7-81d4-c3c3a7e3c8a5",
+        Kind::Guid,
+    );
+    null("toguid('0697405b')");
+}
+
+// tohex-function: lower case; negative numbers in two's complement; minimum length pads.
+#[test]
+fn tohex() {
+    check("tohex(256)", "100", Kind::String);
+    check("tohex(-546)", "fffffffffffffdde", Kind::String);
+    check("tohex(int(-546))", "fffffdde", Kind::String);
+    check("tohex(48, 4)", "0030", Kind::String);
+}
+
+// isempty-function, isnotempty-function, isnull-function, isnotnull-function.
+#[test]
+fn emptiness_and_nulls() {
+    check("isempty(empty)", "true", Kind::Bool);
+    check("isempty(s)", "false", Kind::Bool);
+    check("isempty(nulllong)", "true", Kind::Bool);
+    check("isempty(n)", "false", Kind::Bool);
+    check("isnotempty(s)", "true", Kind::Bool);
+    check("isnotempty(d.missing)", "false", Kind::Bool);
+    check("isnull(nulllong)", "true", Kind::Bool);
+    check("isnull(empty)", "false", Kind::Bool);
+    check("isnotnull(n)", "true", Kind::Bool);
+    check("isnull(nulldyn)", "true", Kind::Bool);
+}
+
+// not-function.
+#[test]
+fn not() {
+    check("not(true)", "false", Kind::Bool);
+    check("not(n > 100)", "true", Kind::Bool);
+    null("not(bool(null))");
+}
+
+// iff-function (alias iif): a null condition takes the else branch; numeric branches
+// promote.
+#[test]
+fn iff() {
+    check("iff(n > 10, 'big', 'small')", "big", Kind::String);
+    check("iif(n > 100, 'big', 'small')", "small", Kind::String);
+    check("iff(bool(null), 1, 2)", "2", Kind::Long);
+    check("iff(true, 1, 2.5)", "1", Kind::Real);
+    assert_eq!(eval("iff(false, n, nulllong)").0, Value::Null);
+}
+
+// case-function: the first true predicate wins; else the last argument.
+#[test]
+fn case() {
+    check(
+        "case(n < 10, 'low', n < 50, 'mid', 'high')",
+        "mid",
+        Kind::String,
+    );
+    check("case(n < 10, 'low', 'other')", "other", Kind::String);
+    check("case(n > 10, 1, 2.5)", "1", Kind::Real);
+}
+
+// coalesce-function: the first value that is not null (not empty for strings).
+#[test]
+fn coalesce() {
+    check("coalesce(nulllong, 10, 20)", "10", Kind::Long);
+    check("coalesce(empty, 'x')", "x", Kind::String);
+    null("coalesce(nulllong, nulllong)");
+    check(
+        "coalesce(tostring(d.missing), tostring(d.name))",
+        "x",
+        Kind::String,
+    );
+}
+
+// column-ifexists-function: the column when it exists, else the default.
+#[test]
+fn column_ifexists() {
+    check("column_ifexists('s', 'none')", "Hello World", Kind::String);
+    check(
+        "column_ifexists('NoSuchColumn', 'none')",
+        "none",
+        Kind::String,
+    );
+}
+
+// ingestion-time-function: local tables carry no ingestion time; always null.
+#[test]
+fn ingestion_time() {
+    null("ingestion_time()");
+}
+
+// Unknown and service-only functions are refused clearly, never guessed.
+#[test]
+fn unknown_functions_are_refused() {
+    let (k, m) = fails("no_such_function(1)");
+    assert_eq!(k, ErrorKind::Unsupported);
+    assert_eq!(m, "function no_such_function");
+    let (k, m) = fails("series_decompose_anomalies(dynamic([1,2,3]))");
+    assert_eq!(k, ErrorKind::Unsupported);
+    assert!(m.starts_with("function series_decompose_anomalies"), "{m}");
+    let (k, m) = fails("strlen(1, 2)");
+    assert_eq!(k, ErrorKind::Semantic, "{m}");
+    let (k, m) = fails("extract('(', 1, s)");
+    assert_eq!(k, ErrorKind::Semantic);
+    assert!(m.contains("invalid regular expression"), "{m}");
+}

@@ -256,3 +256,35 @@ fn gettype() {
     check("gettype(t)", "datetime", Kind::String);
     check("gettype(nulldyn)", "null", Kind::String);
 }
+
+// parse-xml-function: the page's example shape: attributes as @name, text beside them as
+// #text; malformed XML is null.
+#[test]
+fn parse_xml() {
+    check(
+        r#"parse_xml('<event><id>123</id><code color="red">500</code><message>Failed to connect</message></event>')"#,
+        r##"{"event":{"id":"123","code":{"@color":"red","#text":"500"},"message":"Failed to connect"}}"##,
+        Kind::Dynamic,
+    );
+    check(
+        "tostring(parse_xml('<a><b>1</b><b>2</b></a>').a.b[1])",
+        "2",
+        Kind::String,
+    );
+    null("parse_xml('<a><b></a>')");
+}
+
+// jaccard-index-function.
+#[test]
+fn jaccard_index() {
+    check(
+        "jaccard_index(dynamic([1, 1, 2, 2, 3, 3]), dynamic([1, 2, 3, 4, 4, 4]))",
+        "0.75",
+        Kind::Real,
+    );
+    check(
+        "jaccard_index(dynamic(['a','s','d']), dynamic(['f','d','s','a']))",
+        "0.75",
+        Kind::Real,
+    );
+}

@@ -3,7 +3,7 @@
 //! ingestion metadata, so a `where ingestion_time() > ...` keeps nothing rather than
 //! guessing).
 
-use super::{Args, FuncDef, Ret, convert, f, numeric_kind};
+use super::{Args, FuncDef, Ret, convert, f, fv, numeric_kind};
 use crate::data::{Kind, Value, ValueRef};
 
 pub(super) const FUNCTIONS: &[FuncDef] = &[
@@ -38,6 +38,7 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
         Ret::K(Kind::DateTime),
         ingestion_time,
     ),
+    fv("new_guid", 0, 0, Ret::K(Kind::Guid), new_guid),
 ];
 
 fn tostring(a: &Args<'_>) -> Value {
@@ -174,6 +175,10 @@ fn coalesce(a: &Args<'_>) -> Value {
     a.v.iter()
         .find(|v| !empty(**v) || matches!(v, ValueRef::Dynamic(_)))
         .map_or(Value::Null, |v| (*v).to_owned())
+}
+
+fn new_guid(_: &Args<'_>) -> Value {
+    Value::Guid(uuid::Uuid::new_v4().as_u128())
 }
 
 /// Local tables have no ingestion metadata: always null.

@@ -41,6 +41,7 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
     f("set_intersect", 1, 64, D, set_intersect),
     f("set_difference", 1, 64, D, set_difference),
     f("set_has_element", 2, 2, Ret::K(Kind::Bool), set_has_element),
+    f("jaccard_index", 2, 2, Ret::K(Kind::Real), jaccard_index),
     f("pack_array", 1, 64, D, pack_array),
     f("pack", 0, 64, D, pack),
     f("bag_pack", 0, 64, D, pack),
@@ -467,6 +468,20 @@ fn set_difference(a: &Args<'_>) -> Value {
         .filter(|x| !rest.iter().any(|r| r.iter().any(|y| same(x, y))))
         .collect();
     from_json(J::Array(out))
+}
+
+/// `jaccard_index(a, b)`: |distinct(a) ∩ distinct(b)| / |distinct(a) ∪ distinct(b)|.
+fn jaccard_index(a: &Args<'_>) -> Value {
+    let (Some(x), Some(y)) = (as_array(a.get(0)), as_array(a.get(1))) else {
+        return Value::Null;
+    };
+    let (x, y) = (distinct(x), distinct(y));
+    let inter = x.iter().filter(|v| y.iter().any(|w| same(v, w))).count();
+    let union = x.len() + y.len() - inter;
+    if union == 0 {
+        return Value::Null;
+    }
+    Value::Real(inter as f64 / union as f64)
 }
 
 fn set_has_element(a: &Args<'_>) -> Value {

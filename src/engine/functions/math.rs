@@ -3,7 +3,7 @@
 //! non-numeric argument gives null; a result outside a function's domain (the square root of
 //! a negative number) is null too, as Kusto documents.
 
-use super::{Args, FuncDef, Ret, f, numeric_kind, real_of};
+use super::{Args, FuncDef, Ret, f, fv, numeric_kind, real_of};
 use crate::data::{Kind, Value, ValueRef};
 
 const R: Ret = Ret::K(Kind::Real);
@@ -29,6 +29,7 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
     f("isinf", 1, 1, B, isinf),
     f("isfinite", 1, 1, B, isfinite),
     f("pi", 0, 0, R, pi),
+    fv("rand", 0, 1, Ret::F(rand_kind), rand),
     f("sin", 1, 1, R, sin),
     f("cos", 1, 1, R, cos),
     f("tan", 1, 1, R, tan),
@@ -169,6 +170,23 @@ fn atan2(a: &Args<'_>) -> Value {
 fn pow(a: &Args<'_>) -> Value {
     match (a.real(0), a.real(1)) {
         (Some(x), Some(y)) => Value::Real(x.powf(y)),
+        _ => Value::Null,
+    }
+}
+
+fn rand_kind(k: &[Kind]) -> Kind {
+    if k.is_empty() { Kind::Real } else { Kind::Long }
+}
+
+/// `rand()`: a real in [0, 1); `rand(n)`: a long in [0, n).
+fn rand(a: &Args<'_>) -> Value {
+    let bits = (uuid::Uuid::new_v4().as_u128() >> 64) as u64;
+    let x = (bits >> 11) as f64 / (1u64 << 53) as f64;
+    if a.is_empty() {
+        return Value::Real(x);
+    }
+    match a.long(0) {
+        Some(n) if n > 0 => Value::Long((x * n as f64) as i64),
         _ => Value::Null,
     }
 }

@@ -12,6 +12,7 @@ mod hash;
 mod ip;
 mod math;
 mod strings;
+mod xml;
 
 use std::borrow::Cow;
 
@@ -60,6 +61,10 @@ impl<'a> Args<'a> {
 
     pub fn len(&self) -> usize {
         self.v.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v.is_empty()
     }
 
     /// Argument `i`, null when absent.
@@ -181,6 +186,19 @@ pub(crate) const fn f(name: &'static str, min: usize, max: usize, ret: Ret, imp:
     }
 }
 
+/// A row for a function that must run per row, never folded (`rand`, `new_guid`).
+pub(crate) const fn fv(name: &'static str, min: usize, max: usize, ret: Ret, imp: Imp) -> FuncDef {
+    FuncDef {
+        name,
+        min,
+        max,
+        ret,
+        imp,
+        regex_arg: None,
+        pure: false,
+    }
+}
+
 /// A row whose argument `arg` is a regular expression.
 pub(crate) const fn fr(
     name: &'static str,
@@ -201,6 +219,27 @@ pub(crate) const fn fr(
     }
 }
 
+/// Functions with a well-known name that need a service-side model or database; they get
+/// a clear refusal rather than "unknown function".
+pub const SERVICE_ONLY: &[&str] = &[
+    "series_decompose_anomalies",
+    "series_decompose",
+    "series_decompose_forecast",
+    "series_fit_line",
+    "series_fit_2lines",
+    "series_outliers",
+    "series_periods_detect",
+    "series_stats",
+    "series_stats_dynamic",
+    "parse_user_agent",
+    "datetime_utc_to_local",
+    "datetime_local_to_utc",
+];
+
+/// Calls the compiler resolves itself (they need the table's schema), not through the
+/// registry.
+pub const SCHEMA_FUNCTIONS: &[&str] = &["column_ifexists", "pack_all"];
+
 const FAMILIES: &[&[FuncDef]] = &[
     conversion::FUNCTIONS,
     datetime::FUNCTIONS,
@@ -209,6 +248,7 @@ const FAMILIES: &[&[FuncDef]] = &[
     math::FUNCTIONS,
     ip::FUNCTIONS,
     hash::FUNCTIONS,
+    xml::FUNCTIONS,
 ];
 
 /// The function called `name` (KQL function names are case-sensitive).

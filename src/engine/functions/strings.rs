@@ -66,6 +66,7 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
         S,
         codepoints_to_string,
     ),
+    f("make_string", 1, 64, S, codepoints_to_string),
     f("parse_url", 1, 1, D, parse_url),
     f("parseurl", 1, 1, D, parse_url),
     f("parse_urlquery", 1, 1, D, parse_urlquery),
@@ -203,11 +204,6 @@ fn indexof(a: &Args<'_>) -> Value {
     } else {
         -1
     };
-    let end = if length < 0 {
-        n
-    } else {
-        (start + length).min(n)
-    };
     let occurrence = if a.len() > 4 {
         a.long(4).unwrap_or(1)
     } else {
@@ -216,19 +212,29 @@ fn indexof(a: &Args<'_>) -> Value {
     if occurrence < 1 {
         return Value::Null;
     }
-    let mut seen = 0;
+    // Each further occurrence is searched from just after the previous one, over a window
+    // of the same length (the page's examples pin this down).
     let m = needle.len() as i64;
-    let mut i = start;
-    while i + m <= end {
-        if s[i as usize..(i + m) as usize] == needle[..] {
-            seen += 1;
-            if seen == occurrence {
-                return Value::Long(i);
+    let find = |from: i64| -> Option<i64> {
+        let end = if length < 0 {
+            n
+        } else {
+            (from + length).min(n)
+        };
+        (from..=end - m).find(|&i| s[i as usize..(i + m) as usize] == needle[..])
+    };
+    let mut from = start;
+    let mut hit = -1;
+    for _ in 0..occurrence {
+        match find(from) {
+            Some(i) => {
+                hit = i;
+                from = i + 1;
             }
+            None => return Value::Long(-1),
         }
-        i += 1;
     }
-    Value::Long(-1)
+    Value::Long(hit)
 }
 
 fn strcmp(a: &Args<'_>) -> Value {
