@@ -537,7 +537,7 @@ fn externaldata_local_only() {
 #[test]
 fn unsupported_operators_say_so() {
     for (q, what) in [
-        ("print a = 1 | top-nested 2 of a by count()", "top-nested"),
+        ("print a = 1 | top-nested 2 of a with others = 0 by count()", "top-nested"),
         ("print a = 1 | fork (take 1) (take 2)", "fork"),
         ("print a = 1 | partition by a (take 1)", "partition"),
     ] {
@@ -609,4 +609,17 @@ fn evaluate_pivot() {
     ));
     assert_eq!(names(&t), ["Dev", "Critical", "Low"]);
     assert_eq!(col(&t, "Critical"), ["", ""]);
+}
+
+// top-nested-operator: top groups per level, each path one row, aggregates named
+// aggregated_<column>.
+#[test]
+fn top_nested() {
+    let t = run(&format!(
+        "{PROCS} | top-nested 2 of Device by sum(Size), top-nested 1 of File by max(Size)"
+    ));
+    assert_eq!(names(&t), ["Device", "aggregated_Device", "File", "aggregated_File"]);
+    assert_eq!(col(&t, "Device"), ["wks-1", "wks-2"]);
+    assert_eq!(col(&t, "aggregated_Device"), ["40", "20"]);
+    assert_eq!(col(&t, "File"), ["powershell.exe", "cmd.exe"]);
 }

@@ -21,6 +21,7 @@ mod series;
 mod sources;
 pub mod strings;
 mod summarize;
+mod topnested;
 mod union;
 
 use std::collections::BTreeMap;

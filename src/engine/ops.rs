@@ -64,6 +64,7 @@ pub fn apply(
         OpKind::ParseWhere(p) => super::parse::parse(&table, p, scope, loc, true)?,
         OpKind::Search(s) => super::search::operator(table, s, scope)?,
         OpKind::MvApply(m) => super::mvexpand::mv_apply(&table, m, scope, loc)?,
+        OpKind::TopNested(c) => super::topnested::top_nested(&table, c, scope, loc)?,
         OpKind::MakeSeries(m) => super::series::make_series(&table, m, scope, loc)?,
         OpKind::Invoke(call) => super::run::call_source(scope, call, Some(table))?,
         OpKind::Evaluate { plugin, schema, .. } => {
