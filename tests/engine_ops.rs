@@ -230,6 +230,9 @@ fn summarize_by_expressions_and_bins() {
         "{PROCS} | summarize Pct = 100.0 * countif(Size > 10) / count()"
     ));
     assert_eq!(cell(&t, "Pct", 0), Value::Real(40.0));
+    // An unnamed expression over one aggregate takes the aggregate's name.
+    let t = run(&format!("{PROCS} | summarize tostring(make_set(Device))"));
+    assert_eq!(names(&t), ["set_Device"]);
 }
 
 // arg-max-aggregation-function and arg-min: the extreme row's value and the requested
@@ -577,6 +580,13 @@ fn mv_apply() {
     );
     assert_eq!(names(&t), ["id", "total"]);
     assert_eq!(col(&t, "total"), ["6", ""]);
+    // When every subquery is empty, the columns are still those it would return.
+    let t = run(
+        r#"datatable(id:long, xs:dynamic)[1, dynamic(["a"])]
+           | mv-apply x = xs on (where x == "b" | project y = strcat(x, "!"))"#,
+    );
+    assert_eq!(t.row_count(), 0);
+    assert_eq!(names(&t), ["id", "xs", "y"]);
 }
 
 // search-operator: a bare term matches any column with `has` semantics, `in (...)`

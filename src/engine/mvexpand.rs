@@ -203,13 +203,26 @@ pub fn mv_apply(
         legs.push((String::new(), std::sync::Arc::new(t)));
     }
     if legs.is_empty() {
-        // No rows: the input's other columns, empty.
-        let columns = table
+        // No rows: the schema is the other columns plus what the subquery returns over
+        // an empty subtable.
+        let expanded = mv_expand(&table.head(0), &expand, scope, loc)?;
+        let sub = Table::new(
+            expanded
+                .columns()
+                .iter()
+                .filter(|c| item_names.contains(&c.name))
+                .cloned()
+                .collect(),
+        )
+        .map_err(|e| loc.semantic(e.to_string()))?;
+        let result = super::run::pipeline(scope, sub, &m.on)?.table;
+        let mut columns: Vec<Column> = table
             .columns()
             .iter()
-            .filter(|c| !item_names.contains(&c.name))
+            .filter(|c| !item_names.contains(&c.name) && result.column(&c.name).is_none())
             .map(|c| Column::new(c.name.clone(), ColumnData::new(c.kind())))
             .collect();
+        columns.extend(result.head(0).into_columns());
         return Table::new(columns).map_err(|e| loc.semantic(e.to_string()));
     }
     super::union::combine_legs(legs, false, None, loc)

@@ -135,10 +135,14 @@ pub fn summarize(
             _ => {
                 let name = match item.names.first() {
                     Some(n) => n.name.clone(),
-                    None => {
-                        unnamed += 1;
-                        format!("Column{unnamed}")
-                    }
+                    // An expression over one aggregate takes that aggregate's name.
+                    None => match inner_aggregate_name(&item.expr) {
+                        Some(n) => n,
+                        None => {
+                            unnamed += 1;
+                            format!("Column{unnamed}")
+                        }
+                    },
                 };
                 let col = ctx.expression(&item.expr, group_rows.len())?;
                 let name = unique(name, &out);
@@ -406,4 +410,24 @@ fn format_number(p: f64) -> String {
     } else {
         format!("{p}")
     }
+}
+
+/// The default name of the only aggregate call inside `e` (`tostring(make_set(X))` is
+/// `set_X`), if there is exactly one.
+fn inner_aggregate_name(e: &Expr) -> Option<String> {
+    let mut calls = Vec::new();
+    extract(e, &mut calls);
+    let [(_, c)] = calls.as_slice() else {
+        return None;
+    };
+    let name = c.name.name.as_str();
+    let agg = Agg::from_name(name)?;
+    Some(match agg {
+        Agg::Count | Agg::CountIf => format!("{name}_"),
+        _ => format!(
+            "{}_{}",
+            agg.prefix(name),
+            c.args.first().and_then(implicit_name).unwrap_or_default()
+        ),
+    })
 }
