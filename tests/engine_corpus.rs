@@ -97,7 +97,10 @@ fn corpus_runs_on_the_demo_dataset() {
         return;
     };
     let files = corpus::kql_files(&dir);
-    assert!(!files.is_empty(), "corpus directory {dir:?} holds no .kql files");
+    assert!(
+        !files.is_empty(),
+        "corpus directory {dir:?} holds no .kql files"
+    );
     let now = 20_400 * TICKS_PER_DAY;
     let catalog = Catalog::from_tables(kqlhunt::demo::generate(now).into_tables());
     let ctx = ExecContext {

@@ -61,7 +61,10 @@ fn defender_functions_on_the_demo_dataset() {
         &format!(r#"DeviceInfo | where DeviceId == "{device}" | take 1 | project DeviceName"#),
     );
     assert!(col(&t, "DeviceName")[0].starts_with("wks-017"));
-    let t = run(&catalog, r#"print IP = "10.0.1.27" | invoke DeviceFromIP()"#);
+    let t = run(
+        &catalog,
+        r#"print IP = "10.0.1.27" | invoke DeviceFromIP()"#,
+    );
     assert_eq!(col(&t, "DeviceId"), [device]);
 
     let t = run(&catalog, r#"AssignedIPAddresses("wks-017.contoso.local")"#);

@@ -129,9 +129,7 @@ fn user_functions_scalar_tabular_and_views() {
     ));
     assert_eq!(col(&t, "Count"), ["5"]);
     // A function body with its own let.
-    let t = run(
-        r#"let f = (s:string) { let t = strcat(s, "!"); t }; print r = f("hi")"#,
-    );
+    let t = run(r#"let f = (s:string) { let t = strcat(s, "!"); t }; print r = f("hi")"#);
     assert_eq!(col(&t, "r"), ["hi!"]);
     let (kind, msg) = err(r#"let f = (a:string) { a }; print f()"#);
     assert_eq!(kind, ErrorKind::Semantic);
@@ -181,7 +179,16 @@ fn summarize_basic_aggregates_and_names() {
     ));
     assert_eq!(
         names(&t),
-        ["Device", "count_", "countif_", "dcount_File", "sum_Size", "min_Size", "max_At", "avg_Score"]
+        [
+            "Device",
+            "count_",
+            "countif_",
+            "dcount_File",
+            "sum_Size",
+            "min_Size",
+            "max_At",
+            "avg_Score"
+        ]
     );
     assert_eq!(col(&t, "Device"), ["wks-1", "wks-2", "wks-3"]);
     assert_eq!(col(&t, "count_"), ["2", "2", "1"]);
@@ -207,7 +214,9 @@ fn summarize_empty_input() {
     let t = run(&format!("{empty} | summarize count(), sum(Size) by Device"));
     assert_eq!(t.row_count(), 0);
     assert_eq!(names(&t), ["Device", "count_", "sum_Size"]);
-    let t = run(&format!("{empty} | summarize count(), dcount(Device), make_set(Device)"));
+    let t = run(&format!(
+        "{empty} | summarize count(), dcount(Device), make_set(Device)"
+    ));
     assert_eq!(t.row_count(), 1);
     assert_eq!(col(&t, "count_"), ["0"]);
     assert_eq!(col(&t, "dcount_Device"), ["0"]);
@@ -218,7 +227,9 @@ fn summarize_empty_input() {
 // first argument; aggregates may appear inside expressions.
 #[test]
 fn summarize_by_expressions_and_bins() {
-    let t = run(&format!("{PROCS} | summarize n = count() by bin(At, 1d) | sort by At asc"));
+    let t = run(&format!(
+        "{PROCS} | summarize n = count() by bin(At, 1d) | sort by At asc"
+    ));
     assert_eq!(names(&t), ["At", "n"]);
     assert_eq!(col(&t, "n"), ["3", "1", "1"]);
     let t = run(&format!(
@@ -241,7 +252,10 @@ fn summarize_by_expressions_and_bins() {
 fn summarize_arg_max_and_arg_min() {
     let t = run(&format!("{PROCS} | summarize arg_max(At, File) by Device"));
     assert_eq!(names(&t), ["Device", "At", "File"]);
-    assert_eq!(col(&t, "File"), ["powershell.exe", "CMD.EXE", "certutil.exe"]);
+    assert_eq!(
+        col(&t, "File"),
+        ["powershell.exe", "CMD.EXE", "certutil.exe"]
+    );
     let t = run(&format!("{PROCS} | summarize arg_min(Size, *) by Device"));
     assert_eq!(names(&t), ["Device", "Size", "File", "Score", "At"]);
     // Nulls are skipped: wks-2's null size row is not the minimum.
@@ -260,7 +274,13 @@ fn summarize_make_set_list_bag() {
     ));
     assert_eq!(
         names(&t),
-        ["Device", "set_File", "list_Size", "set_File1", "list_Device"]
+        [
+            "Device",
+            "set_File",
+            "list_Size",
+            "set_File1",
+            "list_Device"
+        ]
     );
     assert_eq!(col(&t, "set_File"), [r#"["cmd.exe","CMD.EXE"]"#]);
     assert_eq!(col(&t, "list_Size"), ["[20]"]);
@@ -283,7 +303,14 @@ fn summarize_statistics_and_if_forms() {
     ));
     assert_eq!(
         names(&t),
-        ["g", "percentile_x_50", "percentile_x_25", "percentile_x_100", "stdev_x", "variance_x"]
+        [
+            "g",
+            "percentile_x_50",
+            "percentile_x_25",
+            "percentile_x_100",
+            "stdev_x",
+            "variance_x"
+        ]
     );
     assert_eq!(col(&t, "percentile_x_50"), ["2", "10"]);
     assert_eq!(col(&t, "percentile_x_100"), ["4", "10"]);
@@ -316,14 +343,18 @@ fn joined(kind: &str) -> Table {
     } else {
         "L asc, R asc"
     };
-    run(&format!("{LEFT} | join kind={kind} ({RIGHT}) on Key | order by {order}"))
+    run(&format!(
+        "{LEFT} | join kind={kind} ({RIGHT}) on Key | order by {order}"
+    ))
 }
 
 // join-operator: every kind, the default (innerunique) deduplicating the left on the
 // key, and the right key column kept as Key1.
 #[test]
 fn join_kinds() {
-    let t = run(&format!("{LEFT} | join ({RIGHT}) on Key | order by L asc, R asc"));
+    let t = run(&format!(
+        "{LEFT} | join ({RIGHT}) on Key | order by L asc, R asc"
+    ));
     assert_eq!(names(&t), ["Key", "L", "Key1", "R"]);
     assert_eq!(col(&t, "L"), ["1", "3", "3"]);
     let t = joined("inner");
@@ -365,10 +396,8 @@ fn join_conditions() {
     );
     assert_eq!(names(&t), ["a", "b", "x", "a1", "b1", "y"]);
     assert_eq!(col(&t, "x"), ["200"]);
-    let t = run(
-        r#"datatable(k:long, x:long)[long(null), 1]
-           | join kind=inner (datatable(k:long, y:long)[long(null), 2]) on k"#,
-    );
+    let t = run(r#"datatable(k:long, x:long)[long(null), 1]
+           | join kind=inner (datatable(k:long, y:long)[long(null), 2]) on k"#);
     assert_eq!(t.row_count(), 0);
     let (kind, _) = err(&format!("{LEFT} | join ({RIGHT}) on $left.L > $right.R"));
     assert_eq!(kind, ErrorKind::Unsupported);
@@ -380,7 +409,9 @@ fn lookup_extends_the_left() {
     let t = run(&format!("{LEFT} | lookup ({RIGHT}) on Key"));
     assert_eq!(names(&t), ["Key", "L", "R"]);
     assert_eq!(t.row_count(), 5);
-    let t = run(&format!("{LEFT} | lookup kind=inner ({RIGHT}) on Key | where Key == 'c'"));
+    let t = run(&format!(
+        "{LEFT} | lookup kind=inner ({RIGHT}) on Key | where Key == 'c'"
+    ));
     assert_eq!(t.row_count(), 0);
 }
 
@@ -391,7 +422,15 @@ fn lookup_extends_the_left() {
 fn union_kinds_sources_and_wildcards() {
     let t = run("union withsource=Table DeviceEvents, IdentityInfo");
     assert_eq!(names(&t), ["Table", "DeviceName", "Count", "X"]);
-    assert_eq!(col(&t, "Table"), ["DeviceEvents", "DeviceEvents", "DeviceEvents", "IdentityInfo"]);
+    assert_eq!(
+        col(&t, "Table"),
+        [
+            "DeviceEvents",
+            "DeviceEvents",
+            "DeviceEvents",
+            "IdentityInfo"
+        ]
+    );
     assert_eq!(col(&t, "X"), ["", "", "", "9"]);
     let t = run("union kind=inner DeviceEvents, DeviceLogonEvents");
     assert_eq!(names(&t), ["DeviceName"]);
@@ -421,8 +460,14 @@ fn distinct_reorder_getschema_and_friends() {
     let t = run("datatable(a10:long, a2:long, a1:long)[1,2,3] | project-reorder a* granny-asc");
     assert_eq!(names(&t), ["a1", "a2", "a10"]);
     let t = run(&format!("{PROCS} | getschema"));
-    assert_eq!(names(&t), ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"]);
-    assert_eq!(col(&t, "ColumnType"), ["string", "string", "long", "real", "datetime"]);
+    assert_eq!(
+        names(&t),
+        ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"]
+    );
+    assert_eq!(
+        col(&t, "ColumnType"),
+        ["string", "string", "long", "real", "datetime"]
+    );
     let t = run(&format!("{PROCS} | serialize n = Size * 2 | project n"));
     assert_eq!(col(&t, "n")[0], "20");
     assert_eq!(run(&format!("{PROCS} | sample 2")).row_count(), 2);
@@ -443,7 +488,9 @@ fn mv_expand() {
     assert_eq!(col(&t, "id"), ["1", "1", "1", "2"]);
     assert_eq!(col(&t, "a"), ["10", "20", "30", ""]);
     assert_eq!(col(&t, "b"), ["x", "y", "", ""]);
-    let t = run(&format!("{src} | mv-expand with_itemindex=i a to typeof(long) limit 2"));
+    let t = run(&format!(
+        "{src} | mv-expand with_itemindex=i a to typeof(long) limit 2"
+    ));
     assert_eq!(col(&t, "i"), ["0", "1", "0"]);
     assert_eq!(t.column("a").unwrap().kind(), Kind::Long);
     let t = run(r#"print d = dynamic({"k1": 1, "k2": 2}) | mv-expand d"#);
@@ -457,17 +504,24 @@ fn mv_expand() {
 // parse-operator and parse-where-operator: simple and regex patterns, typed columns, `*`.
 #[test]
 fn parse_and_parse_where() {
-    let src = r#"datatable(Text:string)["user=alice id=42 ok", "user=bob id=x ok", "nothing here"]"#;
-    let t = run(&format!(r#"{src} | parse Text with "user=" User " id=" Id:long " " *"#));
+    let src =
+        r#"datatable(Text:string)["user=alice id=42 ok", "user=bob id=x ok", "nothing here"]"#;
+    let t = run(&format!(
+        r#"{src} | parse Text with "user=" User " id=" Id:long " " *"#
+    ));
     assert_eq!(col(&t, "User"), ["alice", "", ""]);
     assert_eq!(col(&t, "Id"), ["42", "", ""]);
     let t = run(&format!(
         r#"{src} | parse kind=relaxed Text with "user=" User " id=" Id:long " " *"#
     ));
     assert_eq!(col(&t, "User"), ["alice", "bob", ""]);
-    let t = run(&format!(r#"{src} | parse kind=regex Text with @"user=" User @"\s+id=" *"#));
+    let t = run(&format!(
+        r#"{src} | parse kind=regex Text with @"user=" User @"\s+id=" *"#
+    ));
     assert_eq!(col(&t, "User"), ["alice", "bob", ""]);
-    let t = run(&format!(r#"{src} | parse-where Text with * "id=" Id:long " " *"#));
+    let t = run(&format!(
+        r#"{src} | parse-where Text with * "id=" Id:long " " *"#
+    ));
     assert_eq!(col(&t, "Id"), ["42"]);
 }
 
@@ -497,7 +551,11 @@ fn make_series() {
     assert_eq!(col(&t, "n"), ["[2,0,0]", "[1,1,0]", "[0,0,1]"]);
     assert_eq!(col(&t, "total"), ["[40,0,0]", "[20,null,0]", "[0,0,5]"]);
     let axis = col(&t, "At");
-    assert!(axis[0].starts_with(r#"["2024-01-01T00:00:00"#), "{}", axis[0]);
+    assert!(
+        axis[0].starts_with(r#"["2024-01-01T00:00:00"#),
+        "{}",
+        axis[0]
+    );
 }
 
 // bag-unpack-plugin: one column per property, optional prefix; other plugins refused.
@@ -540,7 +598,10 @@ fn externaldata_local_only() {
 #[test]
 fn unsupported_operators_say_so() {
     for (q, what) in [
-        ("print a = 1 | top-nested 2 of a with others = 0 by count()", "top-nested"),
+        (
+            "print a = 1 | top-nested 2 of a with others = 0 by count()",
+            "top-nested",
+        ),
         ("print a = 1 | fork (take 1) (take 2)", "fork"),
         ("print a = 1 | partition by a (take 1)", "partition"),
     ] {
@@ -581,10 +642,8 @@ fn mv_apply() {
     assert_eq!(names(&t), ["id", "total"]);
     assert_eq!(col(&t, "total"), ["6", ""]);
     // When every subquery is empty, the columns are still those it would return.
-    let t = run(
-        r#"datatable(id:long, xs:dynamic)[1, dynamic(["a"])]
-           | mv-apply x = xs on (where x == "b" | project y = strcat(x, "!"))"#,
-    );
+    let t = run(r#"datatable(id:long, xs:dynamic)[1, dynamic(["a"])]
+           | mv-apply x = xs on (where x == "b" | project y = strcat(x, "!"))"#);
     assert_eq!(t.row_count(), 0);
     assert_eq!(names(&t), ["id", "xs", "y"]);
 }
@@ -628,7 +687,10 @@ fn top_nested() {
     let t = run(&format!(
         "{PROCS} | top-nested 2 of Device by sum(Size), top-nested 1 of File by max(Size)"
     ));
-    assert_eq!(names(&t), ["Device", "aggregated_Device", "File", "aggregated_File"]);
+    assert_eq!(
+        names(&t),
+        ["Device", "aggregated_Device", "File", "aggregated_File"]
+    );
     assert_eq!(col(&t, "Device"), ["wks-1", "wks-2"]);
     assert_eq!(col(&t, "aggregated_Device"), ["40", "20"]);
     assert_eq!(col(&t, "File"), ["powershell.exe", "cmd.exe"]);

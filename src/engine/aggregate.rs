@@ -218,7 +218,13 @@ pub fn fold(agg: Agg, input: &Inputs<'_>, rows: &[u32], kind: Kind) -> Value {
             .min_by(|a, b| a.total_cmp(*b))
             .map_or(Value::Null, ValueRef::to_owned),
         Max | MaxIf => non_null()
-            .reduce(|a, b| if b.total_cmp(a) == Ordering::Greater { b } else { a })
+            .reduce(|a, b| {
+                if b.total_cmp(a) == Ordering::Greater {
+                    b
+                } else {
+                    a
+                }
+            })
             .map_or(Value::Null, ValueRef::to_owned),
         Avg | AvgIf => average(non_null(), kind),
         TakeAny | TakeAnyIf => non_null()

@@ -40,7 +40,9 @@ pub fn call(scope: &Scope<'_>, call: &Call, input: Option<Table>) -> Result<Tabl
     }
     match (name, input) {
         ("FileProfile", Some(input)) => file_profile(scope, input, &args, &schema, loc),
-        ("FileProfile", None) => Err(loc.semantic("use FileProfile with invoke: T | invoke FileProfile(SHA1, 1000)")),
+        ("FileProfile", None) => {
+            Err(loc.semantic("use FileProfile with invoke: T | invoke FileProfile(SHA1, 1000)"))
+        }
         ("DeviceFromIP", Some(input)) => devices_of_input(scope, input, loc),
         (_, Some(_)) => Err(loc.semantic(format!("{name}() is not used with invoke"))),
         ("DeviceFromIP", None) => device_from_ip(scope, &args, &schema, loc),
@@ -100,7 +102,7 @@ fn file_profile(
     // Facts about each hash, gathered from the file-describing tables.
     let mut facts: HashMap<String, FileFacts> = HashMap::new();
     for table in FILE_TABLES {
-        let Some(t) = scope.catalog.get(*table) else {
+        let Some(t) = scope.catalog.get(table) else {
             continue;
         };
         let idx = |c: &str| t.column_index(c);
@@ -226,9 +228,11 @@ fn profile_value(name: &str, f: &FileFacts, cert: &dyn Fn(&str, &str) -> Value) 
         "IsExecutable" => {
             let lower = f.file_name.to_ascii_lowercase();
             Value::Bool(
-                [".exe", ".dll", ".sys", ".scr", ".com", ".msi", ".ocx", ".cpl"]
-                    .iter()
-                    .any(|e| lower.ends_with(e)),
+                [
+                    ".exe", ".dll", ".sys", ".scr", ".com", ".msi", ".ocx", ".cpl",
+                ]
+                .iter()
+                .any(|e| lower.ends_with(e)),
             )
         }
         "Publisher" => s(&f.publisher),
@@ -332,17 +336,19 @@ fn assigned_ips(
     let candidates: Vec<_> = network_rows(scope, at)
         .into_iter()
         .filter(|(t, row, _)| {
-            ["DeviceName", "DeviceId"].iter().any(|c| {
-                text(t, *row, t.column_index(c)).eq_ignore_ascii_case(&device)
-            })
+            ["DeviceName", "DeviceId"]
+                .iter()
+                .any(|c| text(t, *row, t.column_index(c)).eq_ignore_ascii_case(&device))
         })
         .collect();
     let latest = candidates
         .iter()
-        .filter_map(|(t, row, _)| match t.column_index("Timestamp").map(|c| t.cell(*row, c)) {
-            Some(ValueRef::DateTime(x)) => Some(x),
-            _ => None,
-        })
+        .filter_map(
+            |(t, row, _)| match t.column_index("Timestamp").map(|c| t.cell(*row, c)) {
+                Some(ValueRef::DateTime(x)) => Some(x),
+                _ => None,
+            },
+        )
         .max();
     let mut rows = Vec::new();
     for (t, row, ip) in &candidates {

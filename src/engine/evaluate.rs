@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use super::ops::{CANCEL_EVERY, evaluate_column};
 use super::scope::Scope;
 use super::{EngineError, Loc};
-use crate::data::{Column, ColumnData, Kind, Table, Value, ValueRef};
 use crate::data::format::plain_text;
+use crate::data::{Column, ColumnData, Kind, Table, Value, ValueRef};
 use crate::kql::ast::{Call, ColumnDecl, Expr, ExprKind, NamedExpr};
 
 pub fn evaluate(
@@ -69,7 +69,11 @@ fn pivot(table: &Table, plugin: &Call, scope: &Scope<'_>, loc: Loc) -> Result<Ta
     };
     let agg = plugin.args.get(1).cloned().unwrap_or(count);
     let agg_columns: Vec<String> = match &agg.kind {
-        ExprKind::Call(c) => c.args.iter().filter_map(|a| a.as_name().map(String::from)).collect(),
+        ExprKind::Call(c) => c
+            .args
+            .iter()
+            .filter_map(|a| a.as_name().map(String::from))
+            .collect(),
         _ => return Err(Loc(agg.span).semantic("pivot() needs an aggregate call")),
     };
     let groups: Vec<String> = if plugin.args.len() > 2 {
@@ -117,7 +121,10 @@ fn pivot(table: &Table, plugin: &Call, scope: &Scope<'_>, loc: Loc) -> Result<Ta
         .collect();
     values.sort();
     values.dedup();
-    let group_cols: Vec<&ColumnData> = summary.columns()[..n_groups].iter().map(|c| &c.data).collect();
+    let group_cols: Vec<&ColumnData> = summary.columns()[..n_groups]
+        .iter()
+        .map(|c| &c.data)
+        .collect();
     let mut rows_of: HashMap<Vec<super::keys::Key<'_>>, usize> = HashMap::new();
     let mut first_rows = Vec::new();
     let mut cells: Vec<HashMap<String, usize>> = Vec::new();
@@ -194,9 +201,15 @@ fn bag_unpack(
                     Value::String(s) if s == "replace_source" => replace_source = true,
                     Value::String(s) if s == "keep_source" => keep_source = true,
                     Value::String(s) if s == "error" => {}
-                    _ => return Err(Loc(value.span).semantic("columnsConflict must be error, replace_source or keep_source")),
+                    _ => {
+                        return Err(Loc(value.span).semantic(
+                            "columnsConflict must be error, replace_source or keep_source",
+                        ));
+                    }
                 },
-                other => return Err(Loc(a.span).unsupported(format!("bag_unpack argument '{other}'"))),
+                other => {
+                    return Err(Loc(a.span).unsupported(format!("bag_unpack argument '{other}'")));
+                }
             }
         }
     }

@@ -44,19 +44,28 @@ pub fn join(
             }
         };
         let li = left.column_index(l).ok_or_else(|| {
-            Loc(span).semantic(format!("'{what}': Failed to resolve column '{l}' on the left side"))
+            Loc(span).semantic(format!(
+                "'{what}': Failed to resolve column '{l}' on the left side"
+            ))
         })?;
         let ri = right.column_index(r).ok_or_else(|| {
-            Loc(span).semantic(format!("'{what}': Failed to resolve column '{r}' on the right side"))
+            Loc(span).semantic(format!(
+                "'{what}': Failed to resolve column '{r}' on the right side"
+            ))
         })?;
         pairs.push((li, ri));
     }
     if pairs.is_empty() {
         return Err(loc.semantic(format!("'{what}' needs at least one 'on' key")));
     }
-    let left_keys: Vec<&ColumnData> = pairs.iter().map(|&(l, _)| &left.columns()[l].data).collect();
-    let right_keys: Vec<&ColumnData> =
-        pairs.iter().map(|&(_, r)| &right.columns()[r].data).collect();
+    let left_keys: Vec<&ColumnData> = pairs
+        .iter()
+        .map(|&(l, _)| &left.columns()[l].data)
+        .collect();
+    let right_keys: Vec<&ColumnData> = pairs
+        .iter()
+        .map(|&(_, r)| &right.columns()[r].data)
+        .collect();
 
     // Build: right rows by key.
     let mut index: HashMap<Vec<Key<'_>>, Vec<usize>> = HashMap::new();
@@ -130,11 +139,15 @@ pub fn join(
             );
         }
         JoinKind::RightAnti => {
-            let rows: Vec<usize> = (0..right.row_count()).filter(|&r| !right_matched[r]).collect();
+            let rows: Vec<usize> = (0..right.row_count())
+                .filter(|&r| !right_matched[r])
+                .collect();
             return Ok(right.take(&rows));
         }
         JoinKind::RightSemi => {
-            let rows: Vec<usize> = (0..right.row_count()).filter(|&r| right_matched[r]).collect();
+            let rows: Vec<usize> = (0..right.row_count())
+                .filter(|&r| right_matched[r])
+                .collect();
             return Ok(right.take(&rows));
         }
         JoinKind::LeftAnti | JoinKind::LeftSemi => {

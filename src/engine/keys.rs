@@ -26,7 +26,8 @@ impl<'a> Key<'a> {
             ValueRef::Bool(b) => Key::Bool(b),
             ValueRef::Int(i) => Key::Int(i as i64),
             ValueRef::Long(i) => Key::Int(i),
-            ValueRef::Real(f) if f == 0.0 => Key::Real(0),
+            // `-0.0` and `0.0` are one key.
+            ValueRef::Real(0.0) => Key::Real(0),
             ValueRef::Real(f) => Key::Real(f.to_bits()),
             ValueRef::String(s) => Key::Str(s),
             ValueRef::DateTime(t) => Key::DateTime(t),
@@ -39,9 +40,7 @@ impl<'a> Key<'a> {
 
 /// The key of `row` over the given columns of `table`.
 pub fn row_key<'a>(table: &'a Table, cols: &[usize], row: usize) -> Vec<Key<'a>> {
-    cols.iter()
-        .map(|&c| Key::of(table.cell(row, c)))
-        .collect()
+    cols.iter().map(|&c| Key::of(table.cell(row, c))).collect()
 }
 
 /// The key of `row` over several columns.

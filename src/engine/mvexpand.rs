@@ -43,8 +43,9 @@ pub fn mv_expand(
         }
         let name = match e.names.first() {
             Some(n) => n.name.clone(),
-            None => super::summarize::key_name(&e.expr)
-                .ok_or_else(|| Loc(e.span).semantic("mv-expand needs a name for this expression"))?,
+            None => super::summarize::key_name(&e.expr).ok_or_else(|| {
+                Loc(e.span).semantic("mv-expand needs a name for this expression")
+            })?,
         };
         let bound = scope.compile(&e.expr, table, "mv-expand")?;
         let data = evaluate_column(table, &bound, &scope.ctx)?;
@@ -79,7 +80,10 @@ pub fn mv_expand(
     let mut columns: Vec<Column> = table
         .columns()
         .iter()
-        .map(|c| Column::new(c.name.clone(), c.data.take(&source_rows)).with_type_name(c.type_name.clone()))
+        .map(|c| {
+            Column::new(c.name.clone(), c.data.take(&source_rows))
+                .with_type_name(c.type_name.clone())
+        })
         .collect();
     for (name, per_row, kind) in expanded {
         let mut col = ColumnData::with_capacity(kind, source_rows.len());
@@ -196,7 +200,10 @@ pub fn mv_apply(
             .columns()
             .iter()
             .filter(|c| !item_names.contains(&c.name) && result.column(&c.name).is_none())
-            .map(|c| Column::new(c.name.clone(), c.data.take(&repeat)).with_type_name(c.type_name.clone()))
+            .map(|c| {
+                Column::new(c.name.clone(), c.data.take(&repeat))
+                    .with_type_name(c.type_name.clone())
+            })
             .collect();
         columns.extend(result.into_columns());
         let t = Table::new(columns).map_err(|e| loc.semantic(e.to_string()))?;

@@ -11,7 +11,7 @@ use super::scope::Scope;
 use super::{EngineError, ExecContext, Loc};
 use crate::data::{Column, ColumnData, Kind, SortKey, Table, Value};
 use crate::kql::ast::{
-    ColumnPattern, Expr, ExprKind, NamedExpr, Op, OpKind, ReorderItem, ReorderOrder, Rename,
+    ColumnPattern, Expr, ExprKind, NamedExpr, Op, OpKind, Rename, ReorderItem, ReorderOrder,
     SortExpr,
 };
 
@@ -55,7 +55,9 @@ pub fn apply(
         OpKind::GetSchema => getschema(&table),
         OpKind::Sample(n) => table.head(row_count(n, scope)?),
         OpKind::As { name, .. } => return Ok((table, Some(name.name.clone()))),
-        OpKind::Summarize { aggs, by, .. } => super::summarize::summarize(&table, aggs, by, scope, loc)?,
+        OpKind::Summarize { aggs, by, .. } => {
+            super::summarize::summarize(&table, aggs, by, scope, loc)?
+        }
         OpKind::Join(j) => super::join::join(table, j, scope, loc, false)?,
         OpKind::Lookup(j) => super::join::join(table, j, scope, loc, true)?,
         OpKind::Union(u) => super::union::operator(table, u, scope)?,

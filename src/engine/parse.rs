@@ -55,9 +55,7 @@ pub fn parse(
                     _ if p.kind == ParseKind::Relaxed && i == last => "(.*)",
                     _ if p.kind == ParseKind::Relaxed => "(.*?)",
                     ScalarType::Int | ScalarType::Long => r"(-?\d+)",
-                    ScalarType::Real | ScalarType::Decimal => {
-                        r"(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)"
-                    }
+                    ScalarType::Real | ScalarType::Decimal => r"(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)",
                     _ if i == last => "(.*)",
                     _ => "(.*?)",
                 };
@@ -66,8 +64,11 @@ pub fn parse(
             }
         }
     }
-    let re = Regex::new(&pattern)
-        .map_err(|e| loc.semantic(format!("the parse pattern is not a valid regular expression: {e}")))?;
+    let re = Regex::new(&pattern).map_err(|e| {
+        loc.semantic(format!(
+            "the parse pattern is not a valid regular expression: {e}"
+        ))
+    })?;
     let bound = scope.compile(&p.expr, table, "parse")?;
     let source = evaluate_column(table, &bound, &scope.ctx)?;
     let mut out: Vec<ColumnData> = captures

@@ -309,7 +309,9 @@ impl Rewriter<'_, '_, '_> {
                         map.insert(l.name.name.clone(), v);
                     }
                     _ => {
-                        return Err(Loc(l.span).unsupported("a tabular let inside a scalar function"));
+                        return Err(
+                            Loc(l.span).unsupported("a tabular let inside a scalar function")
+                        );
                     }
                 },
                 other => {
@@ -328,10 +330,16 @@ impl Rewriter<'_, '_, '_> {
                     },
                     &map,
                 ),
-                _ => return Err(Loc(last.span()).semantic("a scalar function must end in an expression")),
+                _ => {
+                    return Err(
+                        Loc(last.span()).semantic("a scalar function must end in an expression")
+                    );
+                }
             },
             _ => {
-                return Err(Loc(last.span()).semantic("a scalar function must end in an expression"));
+                return Err(
+                    Loc(last.span()).semantic("a scalar function must end in an expression")
+                );
             }
         };
         self.depth += 1;

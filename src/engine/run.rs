@@ -15,7 +15,11 @@ use crate::kql::ast::{
 use crate::kql::span::Span;
 
 /// Run a parsed script: bind its `let`s, then run its one query.
-pub fn script(catalog: &Catalog, script: &Script, ctx: &ExecContext) -> Result<Output, EngineError> {
+pub fn script(
+    catalog: &Catalog,
+    script: &Script,
+    ctx: &ExecContext,
+) -> Result<Output, EngineError> {
     let mut scope = Scope::new(catalog, ctx);
     let mut query: Option<(&Tabular, Scope<'_>)> = None;
     for statement in &script.statements {
@@ -44,12 +48,12 @@ pub fn script(catalog: &Catalog, script: &Script, ctx: &ExecContext) -> Result<O
 /// `set query_now = datetime(...)` pins `now()`; other options are service hints that do
 /// not change a local answer.
 fn set_option(scope: &mut Scope<'_>, s: &crate::kql::ast::SetStmt) -> Result<(), EngineError> {
-    if s.name.name == "query_now" {
-        if let Some(v) = &s.value {
-            match scope.constant(v, "set")?.1 {
-                Value::DateTime(t) => scope.ctx.now = t,
-                _ => return Err(Loc(v.span).semantic("query_now needs a datetime")),
-            }
+    if s.name.name == "query_now"
+        && let Some(v) = &s.value
+    {
+        match scope.constant(v, "set")?.1 {
+            Value::DateTime(t) => scope.ctx.now = t,
+            _ => return Err(Loc(v.span).semantic("query_now needs a datetime")),
         }
     }
     Ok(())
@@ -148,8 +152,13 @@ pub fn pipeline(scope: &Scope<'_>, table: Table, ops: &[Op]) -> Result<Output, E
         scope.ctx.check_cancelled()?;
         let s = local.as_ref().unwrap_or(scope);
         // `where p | take n` stops filtering after n matches.
-        if let (OpKind::Where(pred), Some(Op { kind: OpKind::Take(n), .. })) =
-            (&op.kind, ops.get(i))
+        if let (
+            OpKind::Where(pred),
+            Some(Op {
+                kind: OpKind::Take(n),
+                ..
+            }),
+        ) = (&op.kind, ops.get(i))
         {
             let n = ops::row_count(n, s)?;
             table = ops::filter(table, pred, s, Some(n))?.head(n);
@@ -194,14 +203,12 @@ fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Table, Engin
 }
 
 /// A table by name: a `let` name in scope, else a catalog table.
-pub fn resolve_table(
-    scope: &Scope<'_>,
-    name: &str,
-    span: Span,
-) -> Result<Arc<Table>, EngineError> {
+pub fn resolve_table(scope: &Scope<'_>, name: &str, span: Span) -> Result<Arc<Table>, EngineError> {
     if let Some(binding) = scope.get(name) {
         return scope.force(binding, Loc(span))?.ok_or_else(|| {
-            Loc(span).semantic(format!("function '{name}' needs arguments: call it as {name}(...)"))
+            Loc(span).semantic(format!(
+                "function '{name}' needs arguments: call it as {name}(...)"
+            ))
         });
     }
     if scope.ctx.let_scalar(name).is_some() {
@@ -228,9 +235,10 @@ pub fn call_source(
 ) -> Result<Table, EngineError> {
     let loc = Loc(call.span);
     match scope.get(&call.name.name).map(|b| &**b) {
-        Some(Binding::Function { def, scope: def_scope }) => {
-            call_function(scope, def, def_scope, &call.args, input, loc)
-        }
+        Some(Binding::Function {
+            def,
+            scope: def_scope,
+        }) => call_function(scope, def, def_scope, &call.args, input, loc),
         Some(_) => Err(loc.semantic(format!("'{}' is not a function", call.name.name))),
         None => sources::builtin_table_function(scope, call, input),
     }
@@ -254,7 +262,9 @@ pub fn call_function<'c>(
                 body.bind(&p.name.name, Binding::Table(Arc::new(input)))
             }
             _ => {
-                return Err(loc.semantic("invoke needs a function whose first parameter is a table"));
+                return Err(
+                    loc.semantic("invoke needs a function whose first parameter is a table")
+                );
             }
         }
     }

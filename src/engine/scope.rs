@@ -24,7 +24,10 @@ pub(crate) enum Binding<'c> {
     /// A table already in hand (`as`, tabular parameters).
     Table(Arc<Table>),
     /// A user function or view.
-    Function { def: Rc<FunctionDef>, scope: Scope<'c> },
+    Function {
+        def: Rc<FunctionDef>,
+        scope: Scope<'c>,
+    },
 }
 
 /// The catalog, the per-query context (with scalar `let` values) and the other names.
@@ -102,7 +105,11 @@ impl<'c> Scope<'c> {
     }
 
     /// The table a tabular binding stands for, running it on first use.
-    pub fn force(&self, binding: &Binding<'c>, loc: Loc) -> Result<Option<Arc<Table>>, EngineError> {
+    pub fn force(
+        &self,
+        binding: &Binding<'c>,
+        loc: Loc,
+    ) -> Result<Option<Arc<Table>>, EngineError> {
         match binding {
             Binding::Table(t) => Ok(Some(t.clone())),
             Binding::Lazy {

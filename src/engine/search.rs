@@ -73,15 +73,27 @@ fn terms(e: &Expr, columns: &[String], cs: bool) -> Expr {
 fn any_column(term: &str, columns: &[String], cs: bool, at: &Expr) -> Expr {
     let (op, text) = match (term.starts_with('*'), term.ends_with('*') && term.len() > 1) {
         (true, true) => (
-            if cs { BinOp::ContainsCs } else { BinOp::Contains },
+            if cs {
+                BinOp::ContainsCs
+            } else {
+                BinOp::Contains
+            },
             &term[1..term.len() - 1],
         ),
         (false, true) => (
-            if cs { BinOp::HasPrefixCs } else { BinOp::HasPrefix },
+            if cs {
+                BinOp::HasPrefixCs
+            } else {
+                BinOp::HasPrefix
+            },
             &term[..term.len() - 1],
         ),
         (true, false) => (
-            if cs { BinOp::HasSuffixCs } else { BinOp::HasSuffix },
+            if cs {
+                BinOp::HasSuffixCs
+            } else {
+                BinOp::HasSuffix
+            },
             &term[1..],
         ),
         (false, false) => (if cs { BinOp::HasCs } else { BinOp::Has }, term),

@@ -39,7 +39,10 @@ pub fn make_series(
         let kind = bound.kind;
         Ok(match bound.scalar {
             super::scalar::Scalar::Column(c) => (Cow::Borrowed(&table.columns()[c].data), kind),
-            _ => (Cow::Owned(evaluate_column(table, &bound, &scope.ctx)?), kind),
+            _ => (
+                Cow::Owned(evaluate_column(table, &bound, &scope.ctx)?),
+                kind,
+            ),
         })
     };
     let number = |e: &Option<crate::kql::ast::Expr>| -> Result<Option<f64>, EngineError> {
@@ -120,7 +123,11 @@ pub fn make_series(
     }
     let keys: Vec<&ColumnData> = key_data.iter().map(|(_, d)| d.as_ref()).collect();
     let groups = group(&keys, table.row_count(), scope)?;
-    let group_rows: &[Vec<u32>] = if table.row_count() == 0 { &[] } else { &groups.rows };
+    let group_rows: &[Vec<u32>] = if table.row_count() == 0 {
+        &[]
+    } else {
+        &groups.rows
+    };
 
     let mut agg_cols: Vec<ColumnData> = aggs
         .iter()
@@ -138,8 +145,16 @@ pub fn make_series(
                 v => v.as_f64(),
             })
             .collect();
-        let lo = positions.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-        let hi = positions.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lo = positions
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        let hi = positions
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         let start = from.unwrap_or_else(|| (lo / step).floor() * step);
         let end = to.unwrap_or_else(|| ((hi / step).floor() + 1.0) * step);
         let bins = if start.is_finite() && end.is_finite() && end > start {
@@ -176,7 +191,9 @@ pub fn make_series(
                     json_value(v.as_ref())
                 })
                 .collect();
-            col.push(ValueRef::Dynamic(&serde_json::Value::Array(values).to_string()));
+            col.push(ValueRef::Dynamic(
+                &serde_json::Value::Array(values).to_string(),
+            ));
         }
         let axis_values: Vec<serde_json::Value> = (0..bins)
             .map(|b| {
@@ -190,7 +207,9 @@ pub fn make_series(
                 json_value(v.as_ref())
             })
             .collect();
-        axis_col.push(ValueRef::Dynamic(&serde_json::Value::Array(axis_values).to_string()));
+        axis_col.push(ValueRef::Dynamic(
+            &serde_json::Value::Array(axis_values).to_string(),
+        ));
     }
 
     let mut out: Vec<Column> = Vec::new();

@@ -55,7 +55,7 @@ pub fn datatable(scope: &Scope<'_>, d: &Datatable) -> Result<Table, EngineError>
     if schema.is_empty() {
         return Err(Loc(d.span).semantic("datatable needs at least one column"));
     }
-    if d.values.len() % schema.len() != 0 {
+    if !d.values.len().is_multiple_of(schema.len()) {
         return Err(Loc(d.span).semantic(format!(
             "datatable has {} values, not a multiple of its {} columns",
             d.values.len(),
@@ -104,11 +104,14 @@ pub fn range(scope: &Scope<'_>, r: &RangeSource) -> Result<Table, EngineError> {
     let (fk, from) = scope.constant(&r.from, "range")?;
     let (_, to) = scope.constant(&r.to, "range")?;
     let (_, step) = scope.constant(&r.step, "range")?;
-    let too_many = || loc.semantic(format!("range would produce more than {MAX_RANGE_ROWS} rows"));
+    let too_many = || {
+        loc.semantic(format!(
+            "range would produce more than {MAX_RANGE_ROWS} rows"
+        ))
+    };
     let col = match fk {
         Kind::Int | Kind::Long => {
-            let (Some(a), Some(b), Some(s)) = (as_long(&from), as_long(&to), as_long(&step))
-            else {
+            let (Some(a), Some(b), Some(s)) = (as_long(&from), as_long(&to), as_long(&step)) else {
                 return Err(loc.semantic("range needs whole-number from, to and step"));
             };
             if s == 0 {
@@ -211,8 +214,9 @@ pub fn externaldata(scope: &Scope<'_>, x: &ExternalData) -> Result<Table, Engine
             return Err(loc.semantic("externaldata needs the path as a string"));
         };
         let lower = path.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") || lower.contains("://")
-            && !lower.starts_with("file://")
+        if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.contains("://") && !lower.starts_with("file://")
         {
             return Err(loc.unsupported(
                 "externaldata from a remote URL; only local files are read (download it and use its path)",

@@ -21,11 +21,7 @@ pub struct Groups {
 }
 
 /// Hash-group the rows of `table` on `keys` (all rows in one group when there are none).
-pub fn group(
-    keys: &[&ColumnData],
-    rows: usize,
-    scope: &Scope<'_>,
-) -> Result<Groups, EngineError> {
+pub fn group(keys: &[&ColumnData], rows: usize, scope: &Scope<'_>) -> Result<Groups, EngineError> {
     if keys.is_empty() {
         return Ok(Groups {
             first: vec![0],
@@ -168,7 +164,9 @@ impl Summary<'_, '_, '_> {
         let bound = self.scope.compile(e, self.table, "summarize")?;
         let kind = bound.kind;
         Ok(match bound.scalar {
-            super::scalar::Scalar::Column(c) => (Cow::Borrowed(&self.table.columns()[c].data), kind),
+            super::scalar::Scalar::Column(c) => {
+                (Cow::Borrowed(&self.table.columns()[c].data), kind)
+            }
             _ => (
                 Cow::Owned(evaluate_column(self.table, &bound, &self.scope.ctx)?),
                 kind,
@@ -186,7 +184,11 @@ impl Summary<'_, '_, '_> {
     }
 
     /// The columns one aggregate call produces, with their names.
-    fn aggregate(&self, c: &Call, item: &NamedExpr) -> Result<Vec<(String, ColumnData)>, EngineError> {
+    fn aggregate(
+        &self,
+        c: &Call,
+        item: &NamedExpr,
+    ) -> Result<Vec<(String, ColumnData)>, EngineError> {
         let name = c.name.name.as_str();
         let agg = Agg::from_name(name).expect("checked by the caller");
         let loc = Loc(c.span);
@@ -197,7 +199,11 @@ impl Summary<'_, '_, '_> {
         if c.args.len() < min || c.args.len() > max {
             return Err(loc.semantic(format!(
                 "{name}() takes {min}..{} arguments, got {}",
-                if max == usize::MAX { "n".to_string() } else { max.to_string() },
+                if max == usize::MAX {
+                    "n".to_string()
+                } else {
+                    max.to_string()
+                },
                 c.args.len()
             )));
         }
@@ -324,7 +330,8 @@ impl Summary<'_, '_, '_> {
         for e in &c.args[1..] {
             if matches!(e.kind, ExprKind::Star) {
                 for col in self.table.columns() {
-                    if col.name == first_name && implicit_name(&c.args[0]).as_deref() == Some(&col.name)
+                    if col.name == first_name
+                        && implicit_name(&c.args[0]).as_deref() == Some(&col.name)
                         || self.key_names.contains(&col.name)
                         || out.iter().any(|(n, _)| *n == col.name)
                     {
@@ -365,7 +372,9 @@ impl Summary<'_, '_, '_> {
             };
             let mut produced = self.aggregate(call, &item)?;
             if produced.len() != 1 {
-                return Err(Loc(call.span).unsupported("a multi-column aggregate inside an expression"));
+                return Err(
+                    Loc(call.span).unsupported("a multi-column aggregate inside an expression")
+                );
             }
             let (_, col) = produced.remove(0);
             cols.push(Column::new(name.clone(), col));

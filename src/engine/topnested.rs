@@ -21,24 +21,25 @@ pub fn top_nested(
     if let Some(c) = clauses.iter().find(|c| c.others.is_some()) {
         return Err(Loc(c.span).unsupported("top-nested with others"));
     }
-    if let Some(c) = clauses.iter().find(|c| matches!(c.of.expr.kind, ExprKind::Star)) {
+    if let Some(c) = clauses
+        .iter()
+        .find(|c| matches!(c.of.expr.kind, ExprKind::Star))
+    {
         return Err(Loc(c.span).unsupported("top-nested of *"));
     }
     let mut names = Vec::new();
     for (i, c) in clauses.iter().enumerate() {
-        let of = c
-            .of
-            .names
-            .first()
-            .map(|n| n.name.clone())
-            .or_else(|| implicit_name(&c.of.expr))
-            .unwrap_or_else(|| format!("Column{}", i + 1));
-        let agg = c
-            .by
-            .names
-            .first()
-            .map(|n| n.name.clone())
-            .unwrap_or_else(|| format!("aggregated_{of}"));
+        let of =
+            c.of.names
+                .first()
+                .map(|n| n.name.clone())
+                .or_else(|| implicit_name(&c.of.expr))
+                .unwrap_or_else(|| format!("Column{}", i + 1));
+        let agg =
+            c.by.names
+                .first()
+                .map(|n| n.name.clone())
+                .unwrap_or_else(|| format!("aggregated_{of}"));
         names.push((of, agg));
     }
     let mut paths: Vec<Vec<Value>> = Vec::new();

@@ -117,7 +117,10 @@ pub fn combine_legs(
     for (_, t) in &legs {
         let mut place = Vec::new();
         for c in t.columns() {
-            let idx = match schema.iter().position(|(n, k, _)| *n == c.name && *k == c.kind()) {
+            let idx = match schema
+                .iter()
+                .position(|(n, k, _)| *n == c.name && *k == c.kind())
+            {
                 Some(i) => i,
                 None => {
                     let clash = schema.iter().any(|(n, _, _)| *n == c.name);
