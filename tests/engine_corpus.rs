@@ -15,7 +15,9 @@ use kqlhunt::engine::{Catalog, EngineError, ErrorKind, ExecContext, execute};
 use kqlhunt::kql;
 
 /// The share (in percent) of corpus queries that must run without "not supported".
-const FLOOR_PERCENT: f64 = 0.0;
+/// Measured with the scalar function library merged: 87.1% (612 clean, 34 failing on
+/// columns or tables the demo schema lacks, 96 refused, 78 of them remote `externaldata`).
+const FLOOR_PERCENT: f64 = 87.0;
 
 /// The files tests/kql_corpus.rs lists as invalid KQL as published.
 const BROKEN_AS_PUBLISHED: &[&str] = &[
@@ -150,6 +152,17 @@ fn corpus_runs_on_the_demo_dataset() {
     for (took, name) in &slow {
         eprintln!("slow: {name} took {took:?}");
     }
+    // A remote URL is refused by design (the engine never fetches); the share without
+    // those queries is what the engine itself covers.
+    let remote = unsupported
+        .iter()
+        .filter(|(why, _)| why.starts_with("externaldata from a remote URL"))
+        .map(|(_, names)| names.len())
+        .sum::<usize>();
+    eprintln!(
+        "without the {remote} queries reading remote externaldata: {:.1}% run without 'not supported'",
+        100.0 * not_unsupported as f64 / (counted - remote).max(1) as f64
+    );
     eprintln!(
         "\nengine corpus: {counted} queries, {ok} ran cleanly, {} failed otherwise, {} not supported; \
          {share:.1}% without 'not supported' (floor {FLOOR_PERCENT}%)",

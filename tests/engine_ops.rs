@@ -470,7 +470,9 @@ fn distinct_reorder_getschema_and_friends() {
     );
     let t = run(&format!("{PROCS} | serialize n = Size * 2 | project n"));
     assert_eq!(col(&t, "n")[0], "20");
-    assert_eq!(run(&format!("{PROCS} | sample 2")).row_count(), 2);
+    let t = run(&format!("{PROCS} | sample 2"));
+    assert_eq!(t.row_count(), 2);
+    assert_eq!(run(&format!("{PROCS} | sample 9")).row_count(), 5);
     let t = run(&format!(
         "{PROCS} | where Size > 10 | as Big | join kind=inner (Big | project Device) on Device | count"
     ));

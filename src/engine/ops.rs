@@ -53,7 +53,7 @@ pub fn apply(
         OpKind::Distinct(cols) => distinct(&table, cols, scope)?,
         OpKind::Serialize(items) => project(&table, items, scope, true)?,
         OpKind::GetSchema => getschema(&table),
-        OpKind::Sample(n) => table.head(row_count(n, scope)?),
+        OpKind::Sample(n) => sample(table, row_count(n, scope)?, scope.ctx.now),
         OpKind::As { name, .. } => return Ok((table, Some(name.name.clone()))),
         OpKind::Summarize { aggs, by, .. } => {
             super::summarize::summarize(&table, aggs, by, scope, loc)?
@@ -377,6 +377,31 @@ fn distinct(table: &Table, cols: &[Expr], scope: &Scope<'_>) -> Result<Table, En
         }
     }
     Ok(key_table.take(&keep))
+}
+
+/// `sample n`: up to `n` rows picked at random (seeded by the query's `now`, so one run
+/// is reproducible), in input order.
+fn sample(table: Table, n: usize, seed: i64) -> Table {
+    let rows = table.row_count();
+    if n >= rows {
+        return table;
+    }
+    // Partial Fisher-Yates over the row indices with a xorshift generator.
+    let mut state = ((seed as u64) ^ 0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut idx: Vec<usize> = (0..rows).collect();
+    for i in 0..n {
+        let j = i + (next() % (rows - i) as u64) as usize;
+        idx.swap(i, j);
+    }
+    let mut picked = idx[..n].to_vec();
+    picked.sort_unstable();
+    table.take(&picked)
 }
 
 /// `getschema`: one row per column.
