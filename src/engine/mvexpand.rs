@@ -1,14 +1,15 @@
 //! `mv-expand`: each row becomes one row per element of a dynamic array (or per property
 //! of a bag: `{key: value}` bags by default, `[key, value]` pairs with
 //! `bagexpansion=array`). Several columns expand in lockstep, the shorter padded with
-//! nulls; `to typeof(t)` converts the elements; `limit n` caps the rows per input row;
-//! `with_itemindex=I` adds each element's index. A null or empty array keeps its row with
-//! a null. `mv-apply` runs a subquery over each row's expanded items.
+//! nulls; `to typeof(t)` casts the elements (an element of another type becomes null, text
+//! is not parsed into numbers); `limit n` caps the rows per input row; `with_itemindex=I`
+//! adds each element's index. A null value gives one row with null, an empty array or bag
+//! none. `mv-apply` runs a subquery over each row's expanded items.
 
 use super::ops::{CANCEL_EVERY, evaluate_column};
 use super::scope::Scope;
 use super::{EngineError, Loc};
-use crate::data::format::{json_value, plain_text};
+use crate::data::format::json_value;
 use crate::data::{Column, ColumnData, Kind, Table, Value, ValueRef};
 use crate::kql::ast::{ExprKind, Literal, MvApply, MvExpand};
 
@@ -71,7 +72,7 @@ pub fn mv_expand(
             .map(|(_, per_row, _)| per_row[row].len())
             .max()
             .unwrap_or(0)
-            .clamp(1, limit.max(1));
+            .min(limit);
         for i in 0..n {
             source_rows.push(row);
             item_index.push(i);
@@ -90,9 +91,7 @@ pub fn mv_expand(
         for (&row, &i) in source_rows.iter().zip(&item_index) {
             match per_row[row].get(i) {
                 Some(Value::Dynamic(j)) if kind != Kind::Dynamic => {
-                    // `to typeof(t)`: convert the element's text, as the to*() functions do.
-                    let text = plain_text(ValueRef::Dynamic(j));
-                    col.push(ValueRef::String(&text));
+                    col.push(cast(j, kind).as_ref());
                 }
                 Some(v) => {
                     col.push(v.as_ref());
@@ -113,10 +112,35 @@ pub fn mv_expand(
     Table::new(columns).map_err(|e| loc.semantic(e.to_string()))
 }
 
-/// The elements one cell expands into (dynamic values, or the cell itself if scalar).
+/// `to typeof(kind)`: the element if it already is of that kind (datetimes, timespans and
+/// guids travel as text in JSON), else null.
+fn cast(json: &str, kind: Kind) -> Value {
+    let Ok(j) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Value::Null;
+    };
+    match (kind, &j) {
+        (Kind::String, serde_json::Value::String(s)) => Value::String(s.clone()),
+        (Kind::Long, serde_json::Value::Number(n)) => n.as_i64().map_or(Value::Null, Value::Long),
+        (Kind::Int, serde_json::Value::Number(n)) => n
+            .as_i64()
+            .and_then(|i| i32::try_from(i).ok())
+            .map_or(Value::Null, Value::Int),
+        (Kind::Real, serde_json::Value::Number(n)) => n.as_f64().map_or(Value::Null, Value::Real),
+        (Kind::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
+        (Kind::DateTime | Kind::TimeSpan | Kind::Guid, serde_json::Value::String(s)) => {
+            let mut col = ColumnData::with_capacity(kind, 1);
+            col.push(ValueRef::String(s));
+            col.get(0).to_owned()
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The elements one cell expands into (dynamic values, or the cell itself if scalar): a
+/// null is one null element, an empty array or bag none.
 fn elements(v: ValueRef<'_>, pairs: bool) -> Vec<Value> {
     let json = match v {
-        ValueRef::Null => return Vec::new(),
+        ValueRef::Null => return vec![Value::Null],
         ValueRef::Dynamic(j) => match serde_json::from_str::<serde_json::Value>(j) {
             Ok(j) => j,
             Err(_) => return vec![Value::Dynamic(j.to_string())],

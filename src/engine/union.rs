@@ -110,8 +110,8 @@ pub fn combine_legs(
     source: Option<String>,
     loc: Loc,
 ) -> Result<Table, EngineError> {
-    // The output schema: names in first-seen order; a name seen with another kind gets
-    // the kind as a suffix, as Kusto does.
+    // The output schema: names in first-seen order; a name seen with several kinds becomes
+    // one column per kind, each suffixed with its kind, as Kusto does.
     let mut schema: Vec<(String, Kind, String)> = Vec::new();
     let mut placement: Vec<Vec<usize>> = Vec::new();
     for (_, t) in &legs {
@@ -123,19 +123,22 @@ pub fn combine_legs(
             {
                 Some(i) => i,
                 None => {
-                    let clash = schema.iter().any(|(n, _, _)| *n == c.name);
-                    let out_name = if clash {
-                        format!("{}_{}", c.name, c.kind().kql_name())
-                    } else {
-                        c.name.clone()
-                    };
-                    schema.push((c.name.clone(), c.kind(), out_name));
+                    schema.push((c.name.clone(), c.kind(), c.name.clone()));
                     schema.len() - 1
                 }
             };
             place.push(idx);
         }
         placement.push(place);
+    }
+    let clashing: Vec<bool> = schema
+        .iter()
+        .map(|(n, _, _)| schema.iter().filter(|(m, _, _)| m == n).count() > 1)
+        .collect();
+    for ((name, kind, out), clash) in schema.iter_mut().zip(clashing) {
+        if clash {
+            *out = format!("{name}_{}", kind.kql_name());
+        }
     }
     let keep: Vec<bool> = (0..schema.len())
         .map(|i| !inner || placement.iter().all(|p| p.contains(&i)))
