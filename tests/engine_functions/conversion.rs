@@ -168,3 +168,43 @@ fn unknown_functions_are_refused() {
     assert_eq!(k, ErrorKind::Semantic);
     assert!(m.contains("invalid regular expression"), "{m}");
 }
+
+// prev-function, next-function, row-number-function: neighbouring rows of the serialized
+// table; defaults beyond the edges.
+#[test]
+fn prev_next_row_number() {
+    use super::rows;
+    assert_eq!(rows("prev(x)"), ["", "1", "2"]);
+    assert_eq!(rows("prev(x, 2, 0)"), ["0", "0", "1"]);
+    assert_eq!(rows("next(x)"), ["2", "3", ""]);
+    assert_eq!(rows("x - prev(x, 1, 0)"), ["1", "1", "1"]);
+    assert_eq!(rows("row_number()"), ["1", "2", "3"]);
+    assert_eq!(rows("row_number(10)"), ["10", "11", "12"]);
+}
+
+// datetime literals and todatetime() accept the other forms Kusto parses (scalar-data-types/
+// datetime): US dates, RFC 822, quoted text.
+#[test]
+fn datetime_forms() {
+    check(
+        r#"datetime("01/16/2022 00:00:00")"#,
+        "2022-01-16T00:00:00Z",
+        Kind::DateTime,
+    );
+    check(
+        "datetime(2021-01-01 10:10:17)",
+        "2021-01-01T10:10:17Z",
+        Kind::DateTime,
+    );
+    check(
+        "todatetime('10 MAY 2021')",
+        "2021-05-10T00:00:00Z",
+        Kind::DateTime,
+    );
+    check(
+        "todatetime('Sat, 8 May 2021 10:00:00 GMT')",
+        "2021-05-08T10:00:00Z",
+        Kind::DateTime,
+    );
+    null("todatetime('13/45/2021')");
+}
