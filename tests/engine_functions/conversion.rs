@@ -208,3 +208,12 @@ fn datetime_forms() {
     );
     null("todatetime('13/45/2021')");
 }
+
+// Converting an array or a bag to a scalar kind gives null (tolong-function etc.).
+#[test]
+fn bags_do_not_convert_to_scalars() {
+    null("tolong(d)");
+    null("toint(d.a.b)");
+    null("todatetime(d)");
+    check("tostring(d.a.b)", "[10,20,30]", Kind::String);
+}

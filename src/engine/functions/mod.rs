@@ -321,9 +321,11 @@ pub(crate) fn numeric_kind(kinds: &[Kind]) -> Kind {
 pub(crate) fn convert(v: ValueRef<'_>, kind: Kind) -> Value {
     let v = match v {
         ValueRef::Dynamic(_) if kind != Kind::Dynamic && kind != Kind::String => {
-            return dynamic::unwrap_scalar(v)
-                .map(|s| convert(s.as_ref(), kind))
-                .unwrap_or(Value::Null);
+            // Arrays and bags stay dynamic after unwrapping: they convert to nothing.
+            return match dynamic::unwrap_scalar(v) {
+                Some(Value::Dynamic(_)) | None => Value::Null,
+                Some(s) => convert(s.as_ref(), kind),
+            };
         }
         v => v,
     };
