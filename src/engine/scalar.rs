@@ -510,9 +510,8 @@ impl Compiler<'_> {
         if op == MatchesRegex {
             let scalar = match &r.scalar {
                 Scalar::Const(Value::String(pattern)) => {
-                    let re = functions::build_regex(pattern).map_err(|e| {
-                        Loc(rhs.span).semantic(format!("invalid regular expression: {e}"))
-                    })?;
+                    let re = functions::build_regex(pattern)
+                        .map_err(|e| Loc(rhs.span).semantic(functions::regex_error(&e)))?;
                     Scalar::Regex(Box::new(l.scalar), re, false)
                 }
                 // A pattern computed per row (a column, an expression) compiles when it changes.

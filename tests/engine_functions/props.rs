@@ -123,16 +123,14 @@ fn every_function_takes_nulls_and_wrong_kinds() {
     ];
     for name in functions::names() {
         let def = functions::lookup(name).unwrap();
-        let n = def.min.max(1).min(def.max.max(def.min));
-        for filler in fillers {
-            let args = vec![filler; n].join(", ");
-            let q = format!("T | extend R = {name}({args})");
-            match kqlhunt::engine::execute(&super::catalog(), &q, &Default::default()) {
-                Ok(_) => {}
-                Err(e) => assert!(
-                    !e.message.contains('\n') || e.message.contains("regex"),
-                    "{q}: {e:?}"
-                ),
+        for n in def.min..=def.max.min(4) {
+            for filler in fillers {
+                let args = vec![filler; n].join(", ");
+                let q = format!("T | extend R = {name}({args})");
+                if let Err(e) = kqlhunt::engine::execute(&super::catalog(), &q, &Default::default())
+                {
+                    assert!(!e.message.contains('\n'), "{q}: {e:?}");
+                }
             }
         }
     }

@@ -283,7 +283,7 @@ pub fn prepare(
             || matches!(consts.get(2), Some(Some(Value::String(k))) if k.eq_ignore_ascii_case("regex"));
         if let (true, Some(Some(Value::String(p)))) = (is_regex, consts.get(i)) {
             let re = build_regex(&strings::wrap_pattern(def.name, p))
-                .map_err(|e| format!("{}(): invalid regular expression: {e}", def.name))?;
+                .map_err(|e| format!("{}(): {}", def.name, regex_error(&e)))?;
             prep.regex = Some(re);
         }
     }
@@ -297,6 +297,21 @@ pub fn build_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
         .octal(true)
         .size_limit(10 << 20)
         .build()
+}
+
+/// A regex compile error on one line (the regex crate draws a caret diagram over several).
+pub fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    format!(
+        "invalid regular expression: {}",
+        last.strip_prefix("error: ").unwrap_or(last)
+    )
 }
 
 /// Numeric promotion for functions such as `abs` or `min_of`: int < long < real.
