@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod clipboard;
 pub mod editor;
 pub mod grid;
 pub mod help;
