@@ -523,7 +523,8 @@ fn fraction(frac_ticks: i64, n: usize, trim: bool) -> String {
 
 /// `format_datetime(datetime, format)` with the .NET-style specifiers Kusto documents
 /// (`yyyy`, `MM`, `dd`, `HH`, `hh`, `mm`, `ss`, `f…`, `F…`, `tt`, separators). Unknown
-/// letters give null, as an invalid format does in Kusto.
+/// specifier counts give null, as an invalid format does in Kusto; other characters are
+/// copied.
 fn format_datetime(a: &Args<'_>) -> Value {
     let Some(t) = dt(a.get(0)) else {
         return Value::Null;
@@ -559,8 +560,10 @@ fn format_datetime(a: &Args<'_>) -> Value {
             ('F', n) if n <= 7 => fraction(frac, n, true),
             ('t', 1) => (if h < 12 { "A" } else { "P" }).to_string(),
             ('t', 2) => (if h < 12 { "AM" } else { "PM" }).to_string(),
-            (c, n) if !c.is_ascii_alphabetic() => c.to_string().repeat(n),
-            _ => return Value::Null,
+            // A specifier letter with a count Kusto does not support makes the format invalid.
+            ('y' | 'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'f' | 'F' | 't', _) => return Value::Null,
+            // Anything else (separators, and letters such as the `T` of ISO 8601) is literal.
+            (c, n) => c.to_string().repeat(n),
         };
         out.push_str(&piece);
     }
@@ -597,8 +600,8 @@ fn format_timespan(a: &Args<'_>) -> Value {
             ('s', 2) => format!("{s:02}"),
             ('f', n) if n <= 7 => fraction(frac, n, false),
             ('F', n) if n <= 7 => fraction(frac, n, true),
-            (c, n) if !c.is_ascii_alphabetic() => c.to_string().repeat(n),
-            _ => return Value::Null,
+            ('d' | 'h' | 'H' | 'm' | 's' | 'f' | 'F', _) => return Value::Null,
+            (c, n) => c.to_string().repeat(n),
         };
         out.push_str(&piece);
     }
