@@ -97,6 +97,13 @@ pub fn parse_lenient(text: &str) -> Option<i64> {
     {
         words.remove(0);
     }
+    // An ISO date and a time separated by some other whitespace (a no-break space).
+    if let (Some(date), Some(time)) = (words.first(), words.get(1))
+        && words.len() == 2
+        && crate::data::time::parse_datetime(date).is_some()
+    {
+        return crate::data::time::parse_datetime(&format!("{date}T{time}"));
+    }
     let (y, mo, d, rest) = if let Some(date) = words.first().filter(|w| w.contains('/')) {
         let p: Vec<&str> = date.split('/').collect();
         let [m, d, y] = p.as_slice() else {
@@ -720,6 +727,10 @@ mod tests {
         assert_eq!(parse_lenient("2022-01-16"), Some(day));
         assert_eq!(parse_lenient("13/01/2022"), None);
         assert_eq!(parse_lenient("example-date"), None);
+        assert_eq!(
+            parse_lenient("2022-01-16\u{202f}10:00:00"),
+            Some(day + 10 * TICKS_PER_HOUR)
+        );
     }
 
     #[test]
