@@ -568,7 +568,7 @@ fn format_datetime(a: &Args<'_>) -> Value {
             ('t', 1) => (if h < 12 { "A" } else { "P" }).to_string(),
             ('t', 2) => (if h < 12 { "AM" } else { "PM" }).to_string(),
             // A specifier letter with a count Kusto does not support makes the format invalid.
-            ('y' | 'M' | 'd' | 'H' | 'h' | 'm' | 's' | 'f' | 'F' | 't', _) => return Value::Null,
+            ('M' | 'd' | 'H' | 'h' | 'm' | 's' | 'f' | 'F' | 't', _) => return Value::Null,
             // Anything else (separators, and letters such as the `T` of ISO 8601) is literal.
             (c, n) => c.to_string().repeat(n),
         };
@@ -607,7 +607,7 @@ fn format_timespan(a: &Args<'_>) -> Value {
             ('s', 2) => format!("{s:02}"),
             ('f', n) if n <= 7 => fraction(frac, n, false),
             ('F', n) if n <= 7 => fraction(frac, n, true),
-            ('d' | 'h' | 'H' | 'm' | 's' | 'f' | 'F', _) => return Value::Null,
+            ('h' | 'H' | 'm' | 's' | 'f' | 'F', _) => return Value::Null,
             (c, n) => c.to_string().repeat(n),
         };
         out.push_str(&piece);
