@@ -270,6 +270,18 @@ impl Compiler<'_> {
                 steps.push(step);
                 Scalar::Path(inner, steps)
             }
+            // `parse_json(x).a`: the path reads x directly, which gives the same answer
+            // (text that is not JSON has no properties either way) with one parse, not two
+            // and a re-serialisation.
+            Scalar::Call(c)
+                if matches!(
+                    c.def.name,
+                    "parse_json" | "parsejson" | "todynamic" | "toobject"
+                ) =>
+            {
+                let mut args = c.args;
+                Scalar::Path(Box::new(args.remove(0)), vec![step])
+            }
             other => Scalar::Path(Box::new(other), vec![step]),
         };
         Ok(Bound {
