@@ -28,9 +28,16 @@ fn main() -> ExitCode {
             Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path(),
             Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
             Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
+            Some(Commands::Open(args)) => {
+                let options = LoopOptions {
+                    exit_after_first_frame: cli.exit_after_first_frame,
+                };
+                workbench(&global, &args.files, options).await
+            }
             None => {
                 workbench(
                     &global,
+                    &[],
                     LoopOptions {
                         exit_after_first_frame: cli.exit_after_first_frame,
                     },
@@ -60,15 +67,24 @@ fn fail(e: anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn workbench(global: &GlobalArgs, opts: LoopOptions) -> anyhow::Result<()> {
-    // Resolve before the terminal switches screens, so a config error is one plain line.
+async fn workbench(
+    global: &GlobalArgs,
+    files: &[std::path::PathBuf],
+    opts: LoopOptions,
+) -> anyhow::Result<()> {
+    // Resolve and read before the terminal switches screens, so a config error or an
+    // unreadable file is one plain line.
     let profile = kqlhunt::cli::resolve_profile(global)?;
-    let backend = kqlhunt::cli::build_backend(&profile)?;
+    let (tables, opened) = kqlhunt::cli::open_tables(files)?;
+    let backend = kqlhunt::cli::build_backend(&profile, &tables)?;
     let mut worker = worker::spawn(
         Arc::clone(&backend),
-        kqlhunt::cli::worker_options(&profile)?,
+        kqlhunt::cli::worker_options(&profile, &tables)?,
     );
     let mut app = App::new(backend.kind(), Theme::from_env());
+    if !opened.is_empty() {
+        app.notice = Some(format!("opened {}", opened.join(" · ")));
+    }
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();

@@ -215,6 +215,21 @@ pub struct Origin {
     pub started_at: i64,
     pub elapsed: Duration,
     pub stats: Option<QueryStats>,
+    /// The name the result answers to in local queries (`$3`), once the worker keeps it.
+    pub local_name: Option<String>,
+    /// Set when the worker answered locally from an earlier result instead of the service.
+    pub refined: Option<Refined>,
+}
+
+/// A local answer computed from an earlier remote result at no quota cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refined {
+    /// The earlier result's local name (`$3`).
+    pub from: String,
+    /// How old the earlier result was when it was refined.
+    pub age: Duration,
+    /// The earlier result hit the service's row cap, so this answer may be incomplete.
+    pub source_truncated: bool,
 }
 
 /// A query's answer.

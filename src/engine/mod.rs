@@ -32,8 +32,8 @@ use tokio_util::sync::CancellationToken;
 use crate::data::{Kind, Table, Value};
 use crate::kql::span::Span;
 
-/// The tables a local query can name.
-#[derive(Default, Debug)]
+/// The tables a local query can name. Cloning is cheap: tables are shared.
+#[derive(Clone, Default, Debug)]
 pub struct Catalog {
     tables: BTreeMap<String, Arc<Table>>,
 }
@@ -47,6 +47,19 @@ impl Catalog {
 
     pub fn insert(&mut self, name: impl Into<String>, table: Table) {
         self.tables.insert(name.into(), Arc::new(table));
+    }
+
+    /// Add a table that is shared with others (a result on screen, another catalog).
+    pub fn insert_shared(&mut self, name: impl Into<String>, table: Arc<Table>) {
+        self.tables.insert(name.into(), table);
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<Arc<Table>> {
+        self.tables.remove(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<Table>)> {
+        self.tables.iter().map(|(n, t)| (n.as_str(), t))
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<Table>> {

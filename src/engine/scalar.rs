@@ -37,6 +37,28 @@ impl Val<'_> {
 
 const NULL: Val<'static> = Val::Ref(ValueRef::Null);
 
+/// The last pattern a per-row `matches regex` compiled (patterns usually repeat).
+#[derive(Debug, Default)]
+pub struct RegexCache(std::sync::Mutex<Option<(String, Option<regex::Regex>)>>);
+
+impl Clone for RegexCache {
+    fn clone(&self) -> Self {
+        RegexCache::default()
+    }
+}
+
+impl RegexCache {
+    /// Whether `text` matches `pattern`; null (None) for an invalid pattern.
+    fn is_match(&self, pattern: &str, text: &str) -> Option<bool> {
+        let mut slot = self.0.lock().ok()?;
+        if slot.as_ref().is_none_or(|(p, _)| p != pattern) {
+            *slot = Some((pattern.to_string(), functions::build_regex(pattern).ok()));
+        }
+        let re = slot.as_ref()?.1.as_ref()?;
+        Some(re.is_match(text))
+    }
+}
+
 /// A call to a registered function, bound to its arguments.
 #[derive(Debug, Clone)]
 pub struct CallSite {
@@ -53,6 +75,17 @@ pub enum Scalar {
     Const(Value),
     Binary(BinOp, Box<Scalar>, Box<Scalar>),
     Regex(Box<Scalar>, regex::Regex, bool),
+    /// `matches regex` with a pattern that is not constant.
+    RegexPerRow(Box<Scalar>, Box<Scalar>, RegexCache),
+    /// `prev(expr, offset, default)` / `next(...)`: `expr` on the row `offset` away
+    /// (negative looks back), or `default` beyond the table.
+    Shift {
+        expr: Box<Scalar>,
+        offset: i64,
+        default: Box<Scalar>,
+    },
+    /// `row_number(start)`: the row's position in the (serialized) table, from `start`.
+    RowNumber(i64),
     Neg(Box<Scalar>),
     Call(Box<CallSite>),
     /// Constant property/index path into a dynamic value: `d.a.b`, `d["k"][0]`.
@@ -237,6 +270,18 @@ impl Compiler<'_> {
                 steps.push(step);
                 Scalar::Path(inner, steps)
             }
+            // `parse_json(x).a`: the path reads x directly, which gives the same answer
+            // (text that is not JSON has no properties either way) with one parse, not two
+            // and a re-serialisation.
+            Scalar::Call(c)
+                if matches!(
+                    c.def.name,
+                    "parse_json" | "parsejson" | "todynamic" | "toobject"
+                ) =>
+            {
+                let mut args = c.args;
+                Scalar::Path(Box::new(args.remove(0)), vec![step])
+            }
             other => Scalar::Path(Box::new(other), vec![step]),
         };
         Ok(Bound {
@@ -252,6 +297,9 @@ impl Compiler<'_> {
             "column_ifexists" => return self.column_ifexists(call, loc),
             // Needs the row: expands to a bag of every column.
             "pack_all" => return self.pack_all(call, loc),
+            // Need the neighbouring rows of the serialized table.
+            "prev" | "next" => return self.shift(call, name == "prev", loc),
+            "row_number" => return self.row_number(call, loc),
             _ => {}
         }
         let Some(def) = functions::lookup(name) else {
@@ -323,6 +371,58 @@ impl Compiler<'_> {
             }),
             None => self.compile(default),
         }
+    }
+
+    /// `prev(column [, offset [, default]])` / `next(...)`: the value `offset` rows before
+    /// (after) this one in the table's order; null or `default` beyond the edge.
+    fn shift(&self, call: &Call, back: bool, loc: Loc) -> Result<Bound, EngineError> {
+        let name = if back { "prev" } else { "next" };
+        if call.args.is_empty() || call.args.len() > 3 {
+            return Err(loc.semantic(format!("{name}() takes 1..3 arguments")));
+        }
+        let expr = self.compile(&call.args[0])?;
+        let offset = match call.args.get(1) {
+            None => 1,
+            Some(a) => match self.compile(a)?.scalar {
+                Scalar::Const(v) if functions::long_of(v.as_ref()).is_some_and(|n| n >= 0) => {
+                    functions::long_of(v.as_ref()).unwrap_or(1)
+                }
+                _ => {
+                    return Err(Loc(a.span)
+                        .semantic(format!("{name}() needs a constant, non-negative offset")));
+                }
+            },
+        };
+        let default = match call.args.get(2) {
+            None => Scalar::Const(Value::Null),
+            Some(a) => self.compile(a)?.scalar,
+        };
+        Ok(Bound {
+            kind: expr.kind,
+            scalar: Scalar::Shift {
+                expr: Box::new(expr.scalar),
+                offset: if back { -offset } else { offset },
+                default: Box::new(default),
+            },
+        })
+    }
+
+    /// `row_number([start])`; the `restart` form is refused.
+    fn row_number(&self, call: &Call, loc: Loc) -> Result<Bound, EngineError> {
+        let start = match call.args.as_slice() {
+            [] => 1,
+            [a] => match self.compile(a)?.scalar {
+                Scalar::Const(v) if functions::long_of(v.as_ref()).is_some() => {
+                    functions::long_of(v.as_ref()).unwrap_or(1)
+                }
+                _ => return Err(Loc(a.span).semantic("row_number() needs a constant start")),
+            },
+            _ => return Err(loc.unsupported("row_number() with a restart condition")),
+        };
+        Ok(Bound {
+            scalar: Scalar::RowNumber(start),
+            kind: Kind::Long,
+        })
     }
 
     /// `pack_all([ignore_null_empty])`: a bag of every column of the row.
@@ -427,15 +527,21 @@ impl Compiler<'_> {
         }
         let r = self.compile(rhs)?;
         if op == MatchesRegex {
-            let Scalar::Const(Value::String(pattern)) = &r.scalar else {
-                return Err(
-                    Loc(rhs.span).unsupported("a regular expression that is not a string literal")
-                );
+            let scalar = match &r.scalar {
+                Scalar::Const(Value::String(pattern)) => {
+                    let re = functions::build_regex(pattern)
+                        .map_err(|e| Loc(rhs.span).semantic(functions::regex_error(&e)))?;
+                    Scalar::Regex(Box::new(l.scalar), re, false)
+                }
+                // A pattern computed per row (a column, an expression) compiles when it changes.
+                _ => Scalar::RegexPerRow(
+                    Box::new(l.scalar),
+                    Box::new(r.scalar),
+                    RegexCache::default(),
+                ),
             };
-            let re = regex::Regex::new(pattern)
-                .map_err(|e| Loc(rhs.span).semantic(format!("invalid regular expression: {e}")))?;
             return Ok(Bound {
-                scalar: Scalar::Regex(Box::new(l.scalar), re, false),
+                scalar,
                 kind: Kind::Bool,
             });
         }
@@ -551,7 +657,7 @@ fn literal(lit: &Literal, loc: Loc) -> Result<Value, EngineError> {
         Literal::DateTime(s) => match s.trim() {
             "null" => Value::Null,
             t => Value::DateTime(
-                parse_datetime(t)
+                functions::datetime::parse_lenient(t)
                     .ok_or_else(|| loc.semantic(format!("invalid datetime literal '{t}'")))?,
             ),
         },
@@ -590,6 +696,26 @@ impl Scalar {
                 }
             }
             Scalar::Call(c) => call(c, table, row, ctx),
+            Scalar::RegexPerRow(e, p, cache) => {
+                let (v, p) = (e.eval(table, row, ctx), p.eval(table, row, ctx));
+                match v.get() {
+                    ValueRef::Null => NULL,
+                    x => boolean(cache.is_match(&plain_text(p.get()), &plain_text(x))),
+                }
+            }
+            Scalar::Shift {
+                expr,
+                offset,
+                default,
+            } => {
+                let target = row as i64 + offset;
+                if target >= 0 && (target as usize) < table.row_count() {
+                    expr.eval(table, target as usize, ctx)
+                } else {
+                    default.eval(table, row, ctx)
+                }
+            }
+            Scalar::RowNumber(start) => Val::Own(Value::Long(start + row as i64)),
             Scalar::Path(e, steps) => {
                 let v = e.eval(table, row, ctx);
                 Val::Own(dynamic::access(v.get(), steps))

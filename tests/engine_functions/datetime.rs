@@ -329,3 +329,15 @@ fn constructors() {
         Kind::DateTime,
     );
 }
+
+// format-datetime-function: characters that are not specifiers are copied; a specifier with
+// an unsupported count is an invalid format (null, empty as a string).
+#[test]
+fn format_literals_and_invalid_counts() {
+    check(
+        "format_datetime(t, 'yyyy-MM-ddTHH:mm:ssZ')",
+        "2024-05-01T08:30:15Z",
+        Kind::String,
+    );
+    check("format_datetime(t, 'MMM')", "", Kind::String);
+}

@@ -288,3 +288,24 @@ fn jaccard_index() {
         Kind::Real,
     );
 }
+
+// range-function: numbers, datetimes and timespans, inclusive of stop.
+#[test]
+fn range() {
+    check("range(1, 5)", "[1,2,3,4,5]", Kind::Dynamic);
+    check("range(1, 8, 3)", "[1,4,7]", Kind::Dynamic);
+    check("range(5, 1, -2)", "[5,3,1]", Kind::Dynamic);
+    check("range(1, 0)", "[]", Kind::Dynamic);
+    check("range(1.0, 2.0, 0.5)", "[1.0,1.5,2.0]", Kind::Dynamic);
+    check(
+        "range(datetime(2024-01-01), datetime(2024-01-03), 1d)",
+        r#"["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]"#,
+        Kind::Dynamic,
+    );
+    check(
+        "range(1h, 3h, 1h)",
+        r#"["01:00:00","02:00:00","03:00:00"]"#,
+        Kind::Dynamic,
+    );
+    null("range(1, 5, 0)");
+}

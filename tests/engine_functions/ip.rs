@@ -190,3 +190,34 @@ fn geo_info() {
     let (k, _) = fails("geo_info_from_ip_address(strcat('8.8.8.', n))");
     assert_eq!(k, ErrorKind::Unsupported);
 }
+
+// Every address column of the demo dataset gets an answer from geo_info_from_ip_address:
+// the bundled table covers every public range the demo generates.
+#[test]
+fn geo_info_covers_the_demo_dataset() {
+    use kqlhunt::engine::{Catalog, execute};
+    let now = super::NOW;
+    let catalog = Catalog::from_tables(kqlhunt::demo::generate(now).into_tables());
+    let ctx = kqlhunt::engine::ExecContext {
+        now,
+        ..Default::default()
+    };
+    let mut checked = 0;
+    let names: Vec<String> = catalog.names().map(str::to_string).collect();
+    for table in names {
+        let t = catalog.get(&table).unwrap().clone();
+        for c in t.columns() {
+            if c.kind() != Kind::String || !c.name.ends_with("IP") && !c.name.ends_with("IPAddress")
+            {
+                continue;
+            }
+            let q = format!(
+                "{table} | where isnotempty({0}) | extend G = geo_info_from_ip_address({0})",
+                c.name
+            );
+            let out = execute(&catalog, &q, &ctx).unwrap_or_else(|e| panic!("{q}: {e}"));
+            checked += out.table.row_count();
+        }
+    }
+    assert!(checked > 1000, "only {checked} addresses checked");
+}

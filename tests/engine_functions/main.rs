@@ -53,7 +53,38 @@ pub fn catalog() -> Catalog {
         col("ip", Kind::String, Value::String("192.168.1.20".into())),
     ])
     .unwrap();
-    Catalog::from_tables([("T".to_string(), t)])
+    let rows = Table::new(vec![
+        Column::new(
+            "x",
+            column_from_values(Kind::Long, [1, 2, 3].map(Value::Long)),
+        ),
+        Column::new(
+            "pat",
+            column_from_values(
+                Kind::String,
+                ["^a", "b$", "("].map(|p| Value::String(p.into())),
+            ),
+        ),
+        Column::new(
+            "txt",
+            column_from_values(
+                Kind::String,
+                ["abc", "abc", "abc"].map(|p| Value::String(p.into())),
+            ),
+        ),
+    ])
+    .unwrap();
+    Catalog::from_tables([("T".to_string(), t), ("R".to_string(), rows)])
+}
+
+/// Evaluate `expr` on every row of the three-row table `R` (x = 1, 2, 3): the texts.
+pub fn rows(expr: &str) -> Vec<String> {
+    let q = format!("R | extend Result = {expr} | project Result");
+    let out = execute(&catalog(), &q, &ctx()).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+    let c = out.table.column("Result").unwrap();
+    (0..out.table.row_count())
+        .map(|r| plain_text(c.data.get(r)).into_owned())
+        .collect()
 }
 
 fn ctx() -> ExecContext {

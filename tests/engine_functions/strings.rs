@@ -359,3 +359,15 @@ fn hashes() {
 fn make_string() {
     check("make_string(75, 117, 115, 116, 111)", "Kusto", Kind::String);
 }
+
+// matches regex with a per-row pattern (datatypes-string-operators); an invalid pattern
+// gives null for that row. RE2 octal escapes such as \0 are accepted (re2 syntax).
+#[test]
+fn per_row_patterns_and_octal_escapes() {
+    assert_eq!(super::rows("txt matches regex pat"), ["true", "false", ""]);
+    check(
+        r"replace(@'\0', '', strcat('a', make_string(0), 'b'))",
+        "ab",
+        Kind::String,
+    );
+}

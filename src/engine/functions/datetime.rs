@@ -67,10 +67,106 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
     f("unixtime_nanoseconds_todatetime", 1, 1, DT, unix_nanos),
 ];
 
+/// Parse the datetime text Kusto accepts: ISO 8601 (`data::time::parse_datetime`), quoted
+/// or not, US `M/d/yyyy [h:mm[:ss]] [AM|PM]`, and RFC 822 / `d MMM yyyy [HH:mm[:ss]]`
+/// forms with an optional `GMT`/`UTC`/`Z` zone.
+pub fn parse_lenient(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .or_else(|| t.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+        .unwrap_or(t)
+        .trim();
+    if let Some(ticks) = crate::data::time::parse_datetime(t) {
+        return Some(ticks);
+    }
+    let mut words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if let Some(last) = words.last()
+        && ["gmt", "utc", "z"].contains(&last.to_ascii_lowercase().as_str())
+    {
+        words.pop();
+    }
+    // A leading day name ("Sat") is ignored.
+    if words
+        .first()
+        .is_some_and(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        words.remove(0);
+    }
+    // An ISO date and a time separated by some other whitespace (a no-break space).
+    if let (Some(date), Some(time)) = (words.first(), words.get(1))
+        && words.len() == 2
+        && crate::data::time::parse_datetime(date).is_some()
+    {
+        return crate::data::time::parse_datetime(&format!("{date}T{time}"));
+    }
+    let (y, mo, d, rest) = if let Some(date) = words.first().filter(|w| w.contains('/')) {
+        let p: Vec<&str> = date.split('/').collect();
+        let [m, d, y] = p.as_slice() else {
+            return None;
+        };
+        (
+            y.parse::<i64>().ok()?,
+            m.parse::<u32>().ok()?,
+            d.parse::<u32>().ok()?,
+            &words[1..],
+        )
+    } else if words.len() >= 3 {
+        let month = month_number(words[1])?;
+        (
+            words[2].parse::<i64>().ok()?,
+            month,
+            words[0].parse::<u32>().ok()?,
+            &words[3..],
+        )
+    } else {
+        return None;
+    };
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || !(1..=9999).contains(&y) {
+        return None;
+    }
+    let mut ticks = days_from_civil(y, mo, d) * TICKS_PER_DAY;
+    if let Some(time) = rest.first() {
+        let parts: Vec<&str> = time.split(':').collect();
+        if parts.len() < 2 || parts.len() > 3 {
+            return None;
+        }
+        let mut h: i64 = parts[0].parse().ok()?;
+        let mi: i64 = parts[1].parse().ok()?;
+        let sec: f64 = parts.get(2).map_or(Some(0.0), |x| x.parse().ok())?;
+        match rest.get(1).map(|x| x.to_ascii_uppercase()).as_deref() {
+            Some("PM") if h < 12 => h += 12,
+            Some("AM") if h == 12 => h = 0,
+            Some("AM" | "PM") | None => {}
+            Some(_) => return None,
+        }
+        if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0.0..60.0).contains(&sec) {
+            return None;
+        }
+        ticks += h * TICKS_PER_HOUR
+            + mi * TICKS_PER_MINUTE
+            + (sec * TICKS_PER_SECOND as f64).round() as i64;
+    }
+    Some(ticks)
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = name.to_ascii_lowercase();
+    let i = MONTHS.iter().position(|m| lower.starts_with(m))?;
+    Some(i as u32 + 1)
+}
+
 fn dt(v: ValueRef<'_>) -> Option<i64> {
     match v {
         ValueRef::DateTime(t) => Some(t),
-        ValueRef::String(s) => crate::data::time::parse_datetime(s),
+        ValueRef::String(s) => parse_lenient(s),
         ValueRef::Dynamic(_) => match super::convert(v, Kind::DateTime) {
             Value::DateTime(t) => Some(t),
             _ => None,
@@ -434,7 +530,8 @@ fn fraction(frac_ticks: i64, n: usize, trim: bool) -> String {
 
 /// `format_datetime(datetime, format)` with the .NET-style specifiers Kusto documents
 /// (`yyyy`, `MM`, `dd`, `HH`, `hh`, `mm`, `ss`, `f…`, `F…`, `tt`, separators). Unknown
-/// letters give null, as an invalid format does in Kusto.
+/// specifier counts give null, as an invalid format does in Kusto; other characters are
+/// copied.
 fn format_datetime(a: &Args<'_>) -> Value {
     let Some(t) = dt(a.get(0)) else {
         return Value::Null;
@@ -470,8 +567,10 @@ fn format_datetime(a: &Args<'_>) -> Value {
             ('F', n) if n <= 7 => fraction(frac, n, true),
             ('t', 1) => (if h < 12 { "A" } else { "P" }).to_string(),
             ('t', 2) => (if h < 12 { "AM" } else { "PM" }).to_string(),
-            (c, n) if !c.is_ascii_alphabetic() => c.to_string().repeat(n),
-            _ => return Value::Null,
+            // A specifier letter with a count Kusto does not support makes the format invalid.
+            ('M' | 'd' | 'H' | 'h' | 'm' | 's' | 'f' | 'F' | 't', _) => return Value::Null,
+            // Anything else (separators, and letters such as the `T` of ISO 8601) is literal.
+            (c, n) => c.to_string().repeat(n),
         };
         out.push_str(&piece);
     }
@@ -508,8 +607,8 @@ fn format_timespan(a: &Args<'_>) -> Value {
             ('s', 2) => format!("{s:02}"),
             ('f', n) if n <= 7 => fraction(frac, n, false),
             ('F', n) if n <= 7 => fraction(frac, n, true),
-            (c, n) if !c.is_ascii_alphabetic() => c.to_string().repeat(n),
-            _ => return Value::Null,
+            ('h' | 'H' | 'm' | 's' | 'f' | 'F', _) => return Value::Null,
+            (c, n) => c.to_string().repeat(n),
         };
         out.push_str(&piece);
     }
@@ -610,6 +709,28 @@ mod tests {
         assert_eq!(weekday(t), 1);
         assert_eq!(iso_week(t), 1);
         assert_eq!(iso_week(days_from_civil(2021, 1, 3) * TICKS_PER_DAY), 53);
+    }
+
+    #[test]
+    fn lenient_datetime_forms() {
+        let day = days_from_civil(2022, 1, 16) * TICKS_PER_DAY;
+        assert_eq!(parse_lenient("\"01/16/2022 00:00:00\""), Some(day));
+        assert_eq!(
+            parse_lenient("1/16/2022 1:30 PM"),
+            Some(day + 13 * TICKS_PER_HOUR + 30 * TICKS_PER_MINUTE)
+        );
+        assert_eq!(parse_lenient("16 Jan 2022"), Some(day));
+        assert_eq!(
+            parse_lenient("Sun, 16 Jan 2022 10:00:00 GMT"),
+            Some(day + 10 * TICKS_PER_HOUR)
+        );
+        assert_eq!(parse_lenient("2022-01-16"), Some(day));
+        assert_eq!(parse_lenient("13/01/2022"), None);
+        assert_eq!(parse_lenient("example-date"), None);
+        assert_eq!(
+            parse_lenient("2022-01-16\u{202f}10:00:00"),
+            Some(day + 10 * TICKS_PER_HOUR)
+        );
     }
 
     #[test]

@@ -42,12 +42,12 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
     f("set_difference", 1, 64, D, set_difference),
     f("set_has_element", 2, 2, Ret::K(Kind::Bool), set_has_element),
     f("jaccard_index", 2, 2, Ret::K(Kind::Real), jaccard_index),
-    f("pack_array", 1, 64, D, pack_array),
-    f("pack", 0, 64, D, pack),
-    f("bag_pack", 0, 64, D, pack),
+    f("pack_array", 1, 8192, D, pack_array),
+    f("pack", 0, 8192, D, pack),
+    f("bag_pack", 0, 8192, D, pack),
     // What `pack_all(true)` compiles to: pairs whose value is null or empty are left out.
     f("bag_pack_nonempty", 0, 8192, D, pack_nonempty),
-    f("pack_dictionary", 0, 64, D, pack),
+    f("pack_dictionary", 0, 8192, D, pack),
     f("bag_keys", 1, 1, D, bag_keys),
     f("bag_has_key", 2, 2, Ret::K(Kind::Bool), bag_has_key),
     f("bag_merge", 1, 64, D, bag_merge),
@@ -63,6 +63,7 @@ pub(super) const FUNCTIONS: &[FuncDef] = &[
     ),
     f("gettype", 1, 1, Ret::K(Kind::String), gettype),
     f("zip", 1, 16, D, zip),
+    f("range", 2, 3, D, range),
 ];
 
 /// The JSON a value stands for inside a dynamic (strings stay strings).
@@ -593,6 +594,95 @@ fn zip(a: &Args<'_>) -> Value {
         })
         .collect();
     from_json(J::Array(out))
+}
+
+/// The most elements `range()` builds (Kusto's own limit).
+const RANGE_LIMIT: usize = 1_048_576;
+
+/// `range(start, stop [, step])`: an array from start to stop inclusive; numbers (step 1 by
+/// default), or datetimes and timespans with a timespan step (1 day by default).
+fn range(a: &Args<'_>) -> Value {
+    use crate::data::time::TICKS_PER_DAY;
+    let step = |default: J| {
+        if a.len() > 2 {
+            to_json(a.get(2))
+        } else {
+            default
+        }
+    };
+    let ticks = |v: ValueRef<'_>| match v {
+        ValueRef::DateTime(t) | ValueRef::TimeSpan(t) => Some(t),
+        _ => None,
+    };
+    match (a.get(0), a.get(1)) {
+        (ValueRef::DateTime(_) | ValueRef::TimeSpan(_), _) => {
+            let (Some(x), Some(y)) = (ticks(a.get(0)), ticks(a.get(1))) else {
+                return Value::Null;
+            };
+            let s = if a.len() > 2 {
+                match a.get(2) {
+                    ValueRef::TimeSpan(s) => s,
+                    _ => return Value::Null,
+                }
+            } else {
+                TICKS_PER_DAY
+            };
+            let is_dt = matches!(a.get(0), ValueRef::DateTime(_));
+            let mut out = Vec::new();
+            let mut t = x;
+            while (s > 0 && t <= y) || (s < 0 && t >= y) {
+                if out.len() >= RANGE_LIMIT {
+                    return a.unsupported(format!("range() of more than {RANGE_LIMIT} elements"));
+                }
+                let v = if is_dt {
+                    ValueRef::DateTime(t)
+                } else {
+                    ValueRef::TimeSpan(t)
+                };
+                out.push(to_json(v));
+                t = match t.checked_add(s) {
+                    Some(n) => n,
+                    None => break,
+                };
+            }
+            from_json(J::Array(out))
+        }
+        (x, y) => {
+            let all_int = [x, y]
+                .iter()
+                .all(|v| matches!(v, ValueRef::Int(_) | ValueRef::Long(_)))
+                && (a.len() < 3 || matches!(a.get(2), ValueRef::Int(_) | ValueRef::Long(_)));
+            let (Some(x), Some(y), Some(s)) = (
+                super::real_of(x),
+                super::real_of(y),
+                step(J::from(1)).as_f64(),
+            ) else {
+                return Value::Null;
+            };
+            if s == 0.0 || !s.is_finite() || ((y - x) / s) as usize >= RANGE_LIMIT {
+                return if s == 0.0 || !s.is_finite() {
+                    Value::Null
+                } else {
+                    a.unsupported(format!("range() of more than {RANGE_LIMIT} elements"))
+                };
+            }
+            let n = ((y - x) / s).floor();
+            if n < 0.0 {
+                return Value::Dynamic("[]".into());
+            }
+            let out = (0..=n as usize)
+                .map(|i| {
+                    let v = x + s * i as f64;
+                    if all_int {
+                        J::from(v as i64)
+                    } else {
+                        J::from(v)
+                    }
+                })
+                .collect();
+            from_json(J::Array(out))
+        }
+    }
 }
 
 /// Parse a JSONPath of the simple form Kusto accepts: `$`, `.name`, `['name']`, `["name"]`,

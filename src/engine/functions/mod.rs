@@ -6,7 +6,7 @@
 //! follow Kusto's rules for nulls and types (docs: learn.microsoft.com/kusto/query/).
 
 mod conversion;
-mod datetime;
+pub(crate) mod datetime;
 pub(crate) mod dynamic;
 mod hash;
 mod ip;
@@ -109,7 +109,7 @@ impl<'a> Args<'a> {
         if let Some(re) = self.prep.and_then(|p| p.regex.as_ref()) {
             return Some(Cow::Borrowed(re));
         }
-        regex::Regex::new(&strings::wrap_pattern(self.name, &self.str(i)))
+        build_regex(&strings::wrap_pattern(self.name, &self.str(i)))
             .ok()
             .map(Cow::Owned)
     }
@@ -238,7 +238,8 @@ pub const SERVICE_ONLY: &[&str] = &[
 
 /// Calls the compiler resolves itself (they need the table's schema), not through the
 /// registry.
-pub const SCHEMA_FUNCTIONS: &[&str] = &["column_ifexists", "pack_all"];
+pub const SCHEMA_FUNCTIONS: &[&str] =
+    &["column_ifexists", "pack_all", "prev", "next", "row_number"];
 
 const FAMILIES: &[&[FuncDef]] = &[
     conversion::FUNCTIONS,
@@ -281,12 +282,36 @@ pub fn prepare(
         let is_regex = def.name != "countof"
             || matches!(consts.get(2), Some(Some(Value::String(k))) if k.eq_ignore_ascii_case("regex"));
         if let (true, Some(Some(Value::String(p)))) = (is_regex, consts.get(i)) {
-            let re = regex::Regex::new(&strings::wrap_pattern(def.name, p))
-                .map_err(|e| format!("{}(): invalid regular expression: {e}", def.name))?;
+            let re = build_regex(&strings::wrap_pattern(def.name, p))
+                .map_err(|e| format!("{}(): {}", def.name, regex_error(&e)))?;
             prep.regex = Some(re);
         }
     }
     Ok((prep.regex.is_some() || prep.kind.is_some()).then_some(prep))
+}
+
+/// Compile a Kusto (RE2) regular expression: octal escapes such as `\0` are accepted as
+/// RE2 accepts them; the compiled size is bounded so a hostile pattern cannot exhaust memory.
+pub fn build_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .octal(true)
+        .size_limit(10 << 20)
+        .build()
+}
+
+/// A regex compile error on one line (the regex crate draws a caret diagram over several).
+pub fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    format!(
+        "invalid regular expression: {}",
+        last.strip_prefix("error: ").unwrap_or(last)
+    )
 }
 
 /// Numeric promotion for functions such as `abs` or `min_of`: int < long < real.
@@ -311,12 +336,17 @@ pub(crate) fn numeric_kind(kinds: &[Kind]) -> Kind {
 pub(crate) fn convert(v: ValueRef<'_>, kind: Kind) -> Value {
     let v = match v {
         ValueRef::Dynamic(_) if kind != Kind::Dynamic && kind != Kind::String => {
-            return dynamic::unwrap_scalar(v)
-                .map(|s| convert(s.as_ref(), kind))
-                .unwrap_or(Value::Null);
+            // Arrays and bags stay dynamic after unwrapping: they convert to nothing.
+            return match dynamic::unwrap_scalar(v) {
+                Some(Value::Dynamic(_)) | None => Value::Null,
+                Some(s) => convert(s.as_ref(), kind),
+            };
         }
         v => v,
     };
+    if let (Kind::DateTime, ValueRef::String(s)) = (kind, v) {
+        return datetime::parse_lenient(s).map_or(Value::Null, Value::DateTime);
+    }
     let mut col = crate::data::ColumnData::with_capacity(kind, 1);
     col.push(v);
     col.get(0).to_owned()
