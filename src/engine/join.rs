@@ -17,7 +17,7 @@ use crate::kql::ast::{Join, JoinCondition, JoinKind};
 
 /// `left | join (right) on ...` (or `lookup` when `lookup` is true).
 pub fn join(
-    left: Table,
+    left: &Table,
     j: &Join,
     scope: &Scope<'_>,
     loc: Loc,

@@ -215,7 +215,7 @@ pub fn mv_apply(
             .cloned()
             .collect();
         let sub = Table::new(sub_columns).map_err(|e| loc.semantic(e.to_string()))?;
-        let result = super::run::pipeline(scope, sub, &m.on)?.table;
+        let result = super::run::pipeline(scope, std::sync::Arc::new(sub), &m.on)?.table;
         if result.row_count() == 0 {
             continue;
         }
@@ -246,7 +246,7 @@ pub fn mv_apply(
                 .collect(),
         )
         .map_err(|e| loc.semantic(e.to_string()))?;
-        let result = super::run::pipeline(scope, sub, &m.on)?.table;
+        let result = super::run::pipeline(scope, std::sync::Arc::new(sub), &m.on)?.table;
         let mut columns: Vec<Column> = table
             .columns()
             .iter()

@@ -5,6 +5,7 @@
 //! their span.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::scalar::{Bound, Scalar, is_true};
 use super::scope::Scope;
@@ -21,21 +22,27 @@ pub(crate) const CANCEL_EVERY: usize = 4096;
 /// Apply one operator. `visualization` receives a `render` chart kind; the second value
 /// is the name an `as` operator gives the table.
 pub fn apply(
-    table: Table,
+    table: Arc<Table>,
     op: &Op,
     scope: &Scope<'_>,
     visualization: &mut Option<String>,
-) -> Result<(Table, Option<String>), EngineError> {
+) -> Result<(Arc<Table>, Option<String>), EngineError> {
     let loc = Loc(op.span);
-    let table = match &op.kind {
-        OpKind::Where(pred) => filter(table, pred, scope, None)?,
+    let owned = |t: Arc<Table>| Arc::unwrap_or_clone(t);
+    let table: Table = match &op.kind {
+        OpKind::Where(pred) => return Ok((filter(table, pred, scope, None)?, None)),
+        OpKind::Take(n) => return Ok((head(table, row_count(n, scope)?), None)),
+        OpKind::Render { chart, .. } => {
+            *visualization = Some(chart.name.clone());
+            return Ok((table, None));
+        }
+        OpKind::As { name, .. } => return Ok((table, Some(name.name.clone()))),
         OpKind::Project(items) => project(&table, items, scope, false)?,
         OpKind::Extend(items) => project(&table, items, scope, true)?,
-        OpKind::ProjectAway(patterns) => project_away(table, patterns)?,
-        OpKind::ProjectKeep(patterns) => project_keep(table, patterns)?,
-        OpKind::ProjectRename(renames) => project_rename(table, renames)?,
-        OpKind::ProjectReorder(items) => project_reorder(table, items)?,
-        OpKind::Take(n) => table.head(row_count(n, scope)?),
+        OpKind::ProjectAway(patterns) => project_away(&table, patterns)?,
+        OpKind::ProjectKeep(patterns) => project_keep(&table, patterns)?,
+        OpKind::ProjectRename(renames) => project_rename(owned(table), renames)?,
+        OpKind::ProjectReorder(items) => project_reorder(owned(table), items)?,
         OpKind::Sort(keys) => sort(&table, keys, scope)?,
         OpKind::Top { n, by } => {
             let n = row_count(n, scope)?;
@@ -46,35 +53,39 @@ pub fn apply(
             col.push(Value::Long(table.row_count() as i64).as_ref());
             Table::new(vec![Column::new("Count", col)]).expect("one column")
         }
-        OpKind::Render { chart, .. } => {
-            *visualization = Some(chart.name.clone());
-            table
-        }
         OpKind::Distinct(cols) => distinct(&table, cols, scope)?,
         OpKind::Serialize(items) => project(&table, items, scope, true)?,
         OpKind::GetSchema => getschema(&table),
-        OpKind::Sample(n) => sample(table, row_count(n, scope)?, scope.ctx.now),
-        OpKind::As { name, .. } => return Ok((table, Some(name.name.clone()))),
+        OpKind::Sample(n) => sample(owned(table), row_count(n, scope)?, scope.ctx.now),
         OpKind::Summarize { aggs, by, .. } => {
             super::summarize::summarize(&table, aggs, by, scope, loc)?
         }
-        OpKind::Join(j) => super::join::join(table, j, scope, loc, false)?,
-        OpKind::Lookup(j) => super::join::join(table, j, scope, loc, true)?,
+        OpKind::Join(j) => super::join::join(&table, j, scope, loc, false)?,
+        OpKind::Lookup(j) => super::join::join(&table, j, scope, loc, true)?,
         OpKind::Union(u) => super::union::operator(table, u, scope)?,
         OpKind::MvExpand(m) => super::mvexpand::mv_expand(&table, m, scope, loc)?,
+        OpKind::MvApply(m) => super::mvexpand::mv_apply(&table, m, scope, loc)?,
         OpKind::Parse(p) => super::parse::parse(&table, p, scope, loc, false)?,
         OpKind::ParseWhere(p) => super::parse::parse(&table, p, scope, loc, true)?,
-        OpKind::Search(s) => super::search::operator(table, s, scope)?,
-        OpKind::MvApply(m) => super::mvexpand::mv_apply(&table, m, scope, loc)?,
+        OpKind::Search(s) => return Ok((super::search::operator(table, s, scope)?, None)),
         OpKind::TopNested(c) => super::topnested::top_nested(&table, c, scope, loc)?,
         OpKind::MakeSeries(m) => super::series::make_series(&table, m, scope, loc)?,
-        OpKind::Invoke(call) => super::run::call_source(scope, call, Some(table))?,
+        OpKind::Invoke(call) => super::run::call_source(scope, call, Some(owned(table)))?,
         OpKind::Evaluate { plugin, schema, .. } => {
-            super::evaluate::evaluate(table, plugin, schema.as_deref(), scope)?
+            super::evaluate::evaluate(owned(table), plugin, schema.as_deref(), scope)?
         }
         other => return Err(loc.unsupported(operator_name(other))),
     };
-    Ok((table, None))
+    Ok((Arc::new(table), None))
+}
+
+/// The first `n` rows, sharing the table when it has no more.
+pub(crate) fn head(table: Arc<Table>, n: usize) -> Arc<Table> {
+    if n >= table.row_count() {
+        table
+    } else {
+        Arc::new(table.head(n))
+    }
 }
 
 /// The KQL name of an operator, for "not supported locally" messages.
@@ -125,11 +136,11 @@ pub(crate) fn row_count(expr: &Expr, scope: &Scope<'_>) -> Result<usize, EngineE
 
 /// `where`; with `limit` (a following `take`), stop after that many matches.
 pub(crate) fn filter(
-    table: Table,
+    table: Arc<Table>,
     pred: &Expr,
     scope: &Scope<'_>,
     limit: Option<usize>,
-) -> Result<Table, EngineError> {
+) -> Result<Arc<Table>, EngineError> {
     let ctx = &scope.ctx;
     let bound = scope.compile(pred, &table, "where")?;
     if bound.kind != Kind::Bool {
@@ -154,7 +165,7 @@ pub(crate) fn filter(
     if keep.len() == table.row_count() {
         return Ok(table);
     }
-    Ok(table.take(&keep))
+    Ok(Arc::new(table.take(&keep)))
 }
 
 /// Materialise a bound expression as a column over every row.
@@ -262,21 +273,23 @@ fn check_patterns(
     Ok(())
 }
 
-fn project_away(table: Table, patterns: &[ColumnPattern]) -> Result<Table, EngineError> {
-    check_patterns(&table, patterns, "project-away")?;
+fn project_away(table: &Table, patterns: &[ColumnPattern]) -> Result<Table, EngineError> {
+    check_patterns(table, patterns, "project-away")?;
     let kept = table
-        .into_columns()
-        .into_iter()
-        .filter(|c| !patterns.iter().any(|p| p.matches(&c.name)));
+        .columns()
+        .iter()
+        .filter(|c| !patterns.iter().any(|p| p.matches(&c.name)))
+        .cloned();
     Ok(Table::new(kept.collect()).expect("columns of one table"))
 }
 
-fn project_keep(table: Table, patterns: &[ColumnPattern]) -> Result<Table, EngineError> {
-    check_patterns(&table, patterns, "project-keep")?;
+fn project_keep(table: &Table, patterns: &[ColumnPattern]) -> Result<Table, EngineError> {
+    check_patterns(table, patterns, "project-keep")?;
     let kept = table
-        .into_columns()
-        .into_iter()
-        .filter(|c| patterns.iter().any(|p| p.matches(&c.name)));
+        .columns()
+        .iter()
+        .filter(|c| patterns.iter().any(|p| p.matches(&c.name)))
+        .cloned();
     Ok(Table::new(kept.collect()).expect("columns of one table"))
 }
 

@@ -140,8 +140,9 @@ pub fn tabular_output(scope: &Scope<'_>, tabular: &Tabular) -> Result<Output, En
     pipeline(scope, table, &tabular.ops)
 }
 
-/// Apply `ops` in order to `table`.
-pub fn pipeline(scope: &Scope<'_>, table: Table, ops: &[Op]) -> Result<Output, EngineError> {
+/// Apply `ops` in order to `table`. Tables are shared, not copied, until an operator
+/// builds a new one (a catalog table read by `where` is never copied whole).
+pub fn pipeline(scope: &Scope<'_>, table: Arc<Table>, ops: &[Op]) -> Result<Output, EngineError> {
     let mut visualization = None;
     let mut local: Option<Scope<'_>> = None;
     let mut table = table;
@@ -161,7 +162,7 @@ pub fn pipeline(scope: &Scope<'_>, table: Table, ops: &[Op]) -> Result<Output, E
         ) = (&op.kind, ops.get(i))
         {
             let n = ops::row_count(n, s)?;
-            table = ops::filter(table, pred, s, Some(n))?.head(n);
+            table = ops::head(ops::filter(table, pred, s, Some(n))?, n);
             i += 1;
             continue;
         }
@@ -169,13 +170,13 @@ pub fn pipeline(scope: &Scope<'_>, table: Table, ops: &[Op]) -> Result<Output, E
         table = next;
         if let Some(name) = alias {
             let mut s = local.take().unwrap_or_else(|| scope.clone());
-            s.bind(&name, Binding::Table(Arc::new(table.clone())));
+            s.bind(&name, Binding::Table(table.clone()));
             local = Some(s);
         }
     }
     scope.ctx.check_cancelled()?;
     Ok(Output {
-        table,
+        table: Arc::unwrap_or_clone(table),
         visualization,
     })
 }
@@ -186,9 +187,9 @@ pub fn tabular(scope: &Scope<'_>, tabular: &Tabular) -> Result<Output, EngineErr
 }
 
 /// The table a source produces.
-fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Table, EngineError> {
-    Ok(match source {
-        Source::Table(id) => resolve_table(scope, &id.name, id.span)?.as_ref().clone(),
+fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Arc<Table>, EngineError> {
+    Ok(Arc::new(match source {
+        Source::Table(id) => return resolve_table(scope, &id.name, id.span),
         Source::Paren(inner) | Source::Materialize(inner) => tabular(scope, inner)?.table,
         Source::Call(call) => call_source(scope, call, None)?,
         Source::Union(u) => super::union::source(scope, u)?,
@@ -199,7 +200,7 @@ fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Table, Engin
         Source::Search(s) => super::search::source(scope, s)?,
         Source::Find(_) => return Err(Loc(span).unsupported("find")),
         Source::Error(span) => return Err(Loc(*span).syntax("expected a table name")),
-    })
+    }))
 }
 
 /// A table by name: a `let` name in scope, else a catalog table.

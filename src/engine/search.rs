@@ -27,8 +27,8 @@ pub fn source(scope: &Scope<'_>, s: &Search) -> Result<Table, EngineError> {
     for (i, name) in names.iter().enumerate() {
         let span = s.tables.get(i).map_or(s.span, |t| t.span);
         let table = resolve_table(scope, name, span)?;
-        match matching(scope, table.as_ref().clone(), s) {
-            Ok(rows) => legs.push((name.clone(), Arc::new(rows))),
+        match matching(scope, table, s) {
+            Ok(rows) => legs.push((name.clone(), rows)),
             Err(e) if e.kind == ErrorKind::Semantic => {}
             Err(e) => return Err(e),
         }
@@ -37,11 +37,15 @@ pub fn source(scope: &Scope<'_>, s: &Search) -> Result<Table, EngineError> {
 }
 
 /// `T | search ...`.
-pub fn operator(table: Table, s: &Search, scope: &Scope<'_>) -> Result<Table, EngineError> {
+pub fn operator(
+    table: Arc<Table>,
+    s: &Search,
+    scope: &Scope<'_>,
+) -> Result<Arc<Table>, EngineError> {
     matching(scope, table, s)
 }
 
-fn matching(scope: &Scope<'_>, table: Table, s: &Search) -> Result<Table, EngineError> {
+fn matching(scope: &Scope<'_>, table: Arc<Table>, s: &Search) -> Result<Arc<Table>, EngineError> {
     let case_sensitive = s.params.iter().any(|p| {
         p.name.name.eq_ignore_ascii_case("kind")
             && matches!(&p.value.kind, ExprKind::Name(n) if n == "case_sensitive")

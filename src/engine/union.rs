@@ -19,8 +19,8 @@ pub fn source(scope: &Scope<'_>, u: &Union) -> Result<Table, EngineError> {
 }
 
 /// `input | union T1, ...`: the piped table is the first leg.
-pub fn operator(input: Table, u: &Union, scope: &Scope<'_>) -> Result<Table, EngineError> {
-    let mut legs = vec![("union_arg0".to_string(), Arc::new(input))];
+pub fn operator(input: Arc<Table>, u: &Union, scope: &Scope<'_>) -> Result<Table, EngineError> {
+    let mut legs = vec![("union_arg0".to_string(), input)];
     legs.extend(legs_from(scope, u, 1)?);
     combine(legs, u)
 }
