@@ -131,6 +131,10 @@ fn user_functions_scalar_tabular_and_views() {
     // A function body with its own let.
     let t = run(r#"let f = (s:string) { let t = strcat(s, "!"); t }; print r = f("hi")"#);
     assert_eq!(col(&t, "r"), ["hi!"]);
+    // A function's free names mean what they meant where it was defined.
+    let t = run("let x = 1; let f = () { x * 10 }; let x = 2; print a = f(), b = x");
+    assert_eq!(col(&t, "a"), ["10"]);
+    assert_eq!(col(&t, "b"), ["2"]);
     let (kind, msg) = err(r#"let f = (a:string) { a }; print f()"#);
     assert_eq!(kind, ErrorKind::Semantic);
     assert!(msg.contains("missing argument 'a'"), "{msg}");
@@ -700,4 +704,18 @@ fn top_nested() {
     assert_eq!(col(&t, "Device"), ["wks-1", "wks-2"]);
     assert_eq!(col(&t, "aggregated_Device"), ["40", "20"]);
     assert_eq!(col(&t, "File"), ["powershell.exe", "cmd.exe"]);
+}
+
+// take-operator after where-operator: the first n matches in input order; set
+// query_now (the request property) pins now().
+#[test]
+fn where_take_and_query_now() {
+    let t = run("range n from 1 to 100000 step 1 | where n % 7 == 0 | take 3");
+    assert_eq!(col(&t, "n"), ["7", "14", "21"]);
+    let t = run("set query_now = datetime(2024-05-01); print d = now() - 1d");
+    assert!(
+        col(&t, "d")[0].starts_with("2024-04-30T00:00:00"),
+        "{:?}",
+        col(&t, "d")
+    );
 }

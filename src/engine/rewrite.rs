@@ -126,7 +126,7 @@ impl Rewriter<'_, '_, '_> {
                     "'{name}' returns a table; use it as a source or with toscalar()"
                 )));
             }
-            return self.inline(def, c, span);
+            return self.inline(def, scope, c, span);
         }
         let args = c
             .args
@@ -259,6 +259,7 @@ impl Rewriter<'_, '_, '_> {
     fn inline(
         &mut self,
         def: &FunctionDef,
+        def_scope: &Scope<'_>,
         c: &Call,
         span: crate::kql::span::Span,
     ) -> Result<Expr, EngineError> {
@@ -280,6 +281,33 @@ impl Rewriter<'_, '_, '_> {
             )));
         }
         let mut map: HashMap<String, Expr> = HashMap::new();
+        // Free names of the body mean what they meant where the function was defined
+        // (unless the calling row has such a column).
+        let mut free = Vec::new();
+        for st in &def.body {
+            match st {
+                Statement::Let(l) => {
+                    if let crate::kql::ast::LetValue::Expr(e) = &l.value {
+                        names_in(e, &mut free);
+                    }
+                }
+                Statement::Expr(e) => names_in(e, &mut free),
+                Statement::Query(t) => {
+                    if let crate::kql::ast::Source::Table(id) = &t.source {
+                        free.push(id.name.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for n in free {
+            if self.table.column_index(&n).is_none()
+                && let Some((kind, value)) = def_scope.ctx.let_scalar(&n)
+            {
+                let e = self.value_expr(kind, value.clone(), span);
+                map.insert(n, e);
+            }
+        }
         for (i, p) in def.params.iter().enumerate() {
             if matches!(p.ty, ParamType::Tabular(_)) {
                 return Err(loc.unsupported("a scalar function with a table parameter"));
@@ -346,6 +374,37 @@ impl Rewriter<'_, '_, '_> {
         let out = self.expr(&body);
         self.depth -= 1;
         out
+    }
+}
+
+/// Every name `e` mentions.
+fn names_in(e: &Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Name(n) => out.push(n.clone()),
+        ExprKind::Call(c) => c.args.iter().for_each(|a| names_in(a, out)),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            names_in(lhs, out);
+            names_in(rhs, out);
+        }
+        ExprKind::Unary { expr, .. } | ExprKind::Member { expr, .. } => names_in(expr, out),
+        ExprKind::In { expr, list, .. } => {
+            names_in(expr, out);
+            list.iter().for_each(|a| names_in(a, out));
+        }
+        ExprKind::Between {
+            expr, low, high, ..
+        } => {
+            names_in(expr, out);
+            names_in(low, out);
+            names_in(high, out);
+        }
+        ExprKind::Index { expr, index } => {
+            names_in(expr, out);
+            names_in(index, out);
+        }
+        ExprKind::List(items) => items.iter().for_each(|a| names_in(a, out)),
+        ExprKind::NamedArg { value, .. } => names_in(value, out),
+        _ => {}
     }
 }
 
