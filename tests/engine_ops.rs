@@ -719,3 +719,20 @@ fn where_take_and_query_now() {
         col(&t, "d")
     );
 }
+
+// find-operator: matching rows of each table with source_; project-smart keeps the
+// predicate's columns, the columns all tables share, and pack_ with the rest.
+#[test]
+fn find() {
+    let t = run(r#"find in (DeviceEvents, IdentityInfo) where DeviceName == "a""#);
+    assert_eq!(names(&t), ["source_", "DeviceName", "Count", "pack_"]);
+    assert_eq!(col(&t, "source_"), ["DeviceEvents", "DeviceEvents"]);
+    let t = run(
+        r#"find withsource=T in (DeviceEvents, DeviceLogonEvents) where DeviceName in ("a", "c") project DeviceName"#,
+    );
+    assert_eq!(names(&t), ["T", "DeviceName"]);
+    assert_eq!(
+        col(&t, "T"),
+        ["DeviceEvents", "DeviceEvents", "DeviceLogonEvents"]
+    );
+}

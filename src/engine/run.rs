@@ -136,7 +136,7 @@ fn is_table_call(scope: &Scope<'_>, call: &Call) -> bool {
 
 /// Run a pipeline and keep its `render` hint.
 pub fn tabular_output(scope: &Scope<'_>, tabular: &Tabular) -> Result<Output, EngineError> {
-    let table = source(scope, &tabular.source, tabular.span)?;
+    let table = source(scope, &tabular.source)?;
     pipeline(scope, table, &tabular.ops)
 }
 
@@ -187,7 +187,7 @@ pub fn tabular(scope: &Scope<'_>, tabular: &Tabular) -> Result<Output, EngineErr
 }
 
 /// The table a source produces.
-fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Arc<Table>, EngineError> {
+fn source(scope: &Scope<'_>, source: &Source) -> Result<Arc<Table>, EngineError> {
     Ok(Arc::new(match source {
         Source::Table(id) => return resolve_table(scope, &id.name, id.span),
         Source::Paren(inner) | Source::Materialize(inner) => tabular(scope, inner)?.table,
@@ -198,7 +198,7 @@ fn source(scope: &Scope<'_>, source: &Source, span: Span) -> Result<Arc<Table>, 
         Source::Range(r) => sources::range(scope, r)?,
         Source::ExternalData(x) => sources::externaldata(scope, x)?,
         Source::Search(s) => super::search::source(scope, s)?,
-        Source::Find(_) => return Err(Loc(span).unsupported("find")),
+        Source::Find(f) => super::search::find(scope, f)?,
         Source::Error(span) => return Err(Loc(*span).syntax("expected a table name")),
     }))
 }
