@@ -229,11 +229,7 @@ pub fn find(scope: &Scope<'_>, f: &Find) -> Result<Table, EngineError> {
 /// The names a predicate mentions, in order, once each.
 fn predicate_names(e: &Expr, out: &mut Vec<String>) {
     match &e.kind {
-        ExprKind::Name(n) => {
-            if !out.contains(n) {
-                out.push(n.clone());
-            }
-        }
+        ExprKind::Name(n) if !out.contains(n) => out.push(n.clone()),
         ExprKind::Binary { lhs, rhs, .. } => {
             predicate_names(lhs, out);
             predicate_names(rhs, out);
