@@ -15,9 +15,9 @@ use kqlhunt::engine::{Catalog, EngineError, ErrorKind, ExecContext, execute};
 use kqlhunt::kql;
 
 /// The share (in percent) of corpus queries that must run without "not supported".
-/// Measured with the scalar function library merged: 87.1% (612 clean, 34 failing on
-/// columns or tables the demo schema lacks, 96 refused, 78 of them remote `externaldata`).
-const FLOOR_PERCENT: f64 = 87.0;
+/// Measured with the scalar function library merged: 87.7% (620 clean, 31 failing on
+/// columns or tables the demo schema lacks, 91 refused, 78 of them remote `externaldata`).
+const FLOOR_PERCENT: f64 = 87.5;
 
 /// The files tests/kql_corpus.rs lists as invalid KQL as published.
 const BROKEN_AS_PUBLISHED: &[&str] = &[
