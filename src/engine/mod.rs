@@ -2,6 +2,15 @@
 //! semantics. It backs the `local` backend (demo dataset, files, cached results). What it
 //! cannot run yet it refuses with "not supported locally: X" and the span, never with
 //! a silently different answer.
+//!
+//! How a query runs: `run` binds `let` statements in a `scope` (scalars, lazily run
+//! tables, functions) and resolves the query's source (`sources`, `union`, `search`,
+//! the Defender functions in `defender`); `ops` applies each operator, with the larger
+//! ones in their own files (`summarize` + `aggregate`, `join`, `mvexpand`, `parse`,
+//! `series`, `topnested`, `evaluate`). Expressions are bound by `scalar` (functions in
+//! `functions`) after `rewrite` has resolved what needs the scope: user functions,
+//! `toscalar`, and tables or arrays in `in` lists. `keys` hashes cells for grouping and
+//! joins.
 
 mod aggregate;
 mod defender;
