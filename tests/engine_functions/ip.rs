@@ -187,6 +187,14 @@ fn geo_info() {
         m,
         "geo_info_from_ip_address needs a GeoIP database (8.8.8.8)"
     );
+    check("geo_info_from_ip_address('fe80::1')", "{}", Kind::Dynamic);
+    check(
+        "geo_info_from_ip_address('::ffff:10.0.0.1')",
+        "{}",
+        Kind::Dynamic,
+    );
+    let (k, _) = fails("geo_info_from_ip_address('2606:4700::1111')");
+    assert_eq!(k, ErrorKind::Unsupported);
     let (k, _) = fails("geo_info_from_ip_address(strcat('8.8.8.', n))");
     assert_eq!(k, ErrorKind::Unsupported);
 }

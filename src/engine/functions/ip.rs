@@ -446,11 +446,33 @@ fn geo_info(a: &Args<'_>) -> Value {
     }
     let text = a.str(0);
     let Some((ip, _)) = parse_v4(&text) else {
-        return match parse_v6(&text) {
-            Some(_) => Value::Dynamic("{}".into()),
-            None => Value::Null,
+        return match text.trim().parse::<Ipv6Addr>() {
+            Ok(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => geo_v4(a, u32::from(v4), &text),
+                None if v6_unroutable(v6) => Value::Dynamic("{}".into()),
+                None => a.unsupported(format!(
+                    "geo_info_from_ip_address needs a GeoIP database ({})",
+                    text.trim()
+                )),
+            },
+            Err(_) => Value::Null,
         };
     };
+    geo_v4(a, ip, &text)
+}
+
+/// Loopback, unspecified, link-local, unique-local, multicast and documentation IPv6.
+fn v6_unroutable(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (s[0] & 0xffc0) == 0xfe80
+        || (s[0] & 0xfe00) == 0xfc00
+        || (s[0] == 0x2001 && s[1] == 0x0db8)
+}
+
+fn geo_v4(a: &Args<'_>, ip: u32, text: &str) -> Value {
     let member = |net: &str, p: u32| parse_v4(net).is_some_and(|(n, _)| in_range(ip, (n, p)));
     if RESERVED_V4.iter().any(|(n, p)| member(n, *p)) {
         return Value::Dynamic("{}".into());
