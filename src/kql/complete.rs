@@ -145,6 +145,23 @@ pub fn complete(req: &Request) -> Completion {
     out
 }
 
+/// The signature of the function call around the cursor (`bin(value, roundTo)  · argument
+/// 2`), from tokens only: cheap enough to run on every cursor move.
+pub fn signature_at(text: &str, cursor: usize) -> Option<String> {
+    let mut cursor = cursor.min(text.len());
+    while !text.is_char_boundary(cursor) {
+        cursor -= 1;
+    }
+    let range = query_at(text, cursor).filter(|r| r.start <= cursor)?;
+    let query = text.get(range.start..range.end.max(cursor))?;
+    let at = cursor - range.start;
+    let toks: Vec<Token> = lex(query)
+        .into_iter()
+        .filter(|t| !t.is_trivia() && t.span.end <= at)
+        .collect();
+    call_signature(&walk(&toks, query), &toks, query)
+}
+
 /// What the analysis asks for.
 #[derive(Default)]
 struct Want {
@@ -210,7 +227,11 @@ fn complete_query(req: &Request, query: &str, at: usize) -> Completion {
         want.values = Some((col, false));
     }
     let items = candidates(req, &want, &scope, replace.start);
-    let items = rank(items, &prefix);
+    let mut items = rank(items, &prefix);
+    if want.aggregations && prefix.is_empty() {
+        // `summarize |`: aggregations are what comes first.
+        items.sort_by_key(|it| it.kind != ItemKind::Aggregation);
+    }
     Completion {
         replace,
         prefix,

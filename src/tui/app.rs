@@ -16,7 +16,7 @@ use super::keymap::{self, Action, Context};
 use super::theme::Theme;
 use super::{help, layout};
 use crate::backend::{BackendKind, RunError, RunRequest};
-use crate::data::ResultSet;
+use crate::data::{DefenderSchema, ResultSet, TableSchema};
 use crate::quota::QuotaSnapshot;
 use crate::worker::{Command, QueryId, WorkerEvent};
 
@@ -82,6 +82,14 @@ pub struct App {
     pub outbox: Vec<Command>,
     pub should_quit: bool,
     next_id: u64,
+    /// The open completion list, if any.
+    pub completion: Option<super::completion::CompletionState>,
+    /// The signature hint under the editor.
+    pub signature: super::completion::SignatureCache,
+    /// The schema completion uses: bundled, or refreshed from the tenant.
+    pub schema: Arc<DefenderSchema>,
+    /// Tables the backend holds beyond the schema (opened files, saved results).
+    pub extra_tables: Vec<TableSchema>,
 }
 
 impl App {
@@ -103,6 +111,10 @@ impl App {
             outbox: Vec::new(),
             should_quit: false,
             next_id: 1,
+            completion: None,
+            signature: Default::default(),
+            schema: Arc::new(DefenderSchema::bundled().clone()),
+            extra_tables: Vec::new(),
         }
     }
 
@@ -116,6 +128,7 @@ impl App {
             Event::Paste(text) => {
                 if self.overlay.is_none() {
                     self.focus = Focus::Editor;
+                    self.completion = None;
                     self.editor.paste(&text);
                 }
                 true
@@ -139,13 +152,18 @@ impl App {
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
             None => {}
         }
+        if self.on_completion_key(key) {
+            return;
+        }
         match keymap::lookup(self.context(), &key) {
+            Some(Action::Complete) => return self.open_completion(),
             Some(action) => self.act(action),
             None if self.focus == Focus::Editor => {
                 self.editor.input(key);
             }
             None => {}
         }
+        self.after_key_for_completion(key);
     }
 
     fn act(&mut self, action: Action) {
@@ -185,6 +203,7 @@ impl App {
             Action::LastColumn => self.grid.end(),
             Action::Top => self.grid.top(),
             Action::Bottom => self.grid.bottom(),
+            Action::Complete => self.open_completion(),
             Action::EditorBuiltin => {}
         }
     }
@@ -343,9 +362,12 @@ impl App {
         let [main, status] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
         let (editor_area, results_area) = layout::split_panes(main);
-        layout::draw_editor(self, frame, editor_area);
+        let cursor = layout::draw_editor(self, frame, editor_area);
         layout::draw_results(self, frame, results_area);
         super::status::draw(self, frame, status, now);
+        if let (Some(state), Some(cursor)) = (&mut self.completion, cursor) {
+            super::completion::draw(frame, state, cursor, main, &self.theme);
+        }
         match &self.overlay {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
