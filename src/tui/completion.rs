@@ -88,6 +88,10 @@ pub fn popup_area(cursor: Position, screen: Rect, width: u16, height: u16) -> Op
     }
     let bottom = screen.y.saturating_add(screen.height);
     let right = screen.x.saturating_add(screen.width);
+    let cursor = Position::new(
+        cursor.x.clamp(screen.x, right - 1),
+        cursor.y.clamp(screen.y, bottom - 1),
+    );
     let below = bottom.saturating_sub(cursor.y.saturating_add(1));
     let above = cursor.y.saturating_sub(screen.y);
     let (y, h) = if below >= height || below >= above {
