@@ -69,6 +69,10 @@ async fn workbench(global: &GlobalArgs, opts: LoopOptions) -> anyhow::Result<()>
         kqlhunt::cli::worker_options(&profile)?,
     );
     let mut app = App::new(backend.kind(), Theme::from_env());
+    if let Some(paths) = Paths::discover() {
+        let tenant = profile.tenant.as_ref().map(|t| t.value.as_str());
+        app.load_cached_schema(&worker::schema::cache_path(&paths.data_dir, tenant));
+    }
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();

@@ -214,9 +214,10 @@ fn complete_query(req: &Request, query: &str, at: usize) -> Completion {
         .copied()
         .filter(|t| !t.is_trivia() && t.span.end <= replace.start)
         .collect();
-    let parsed = parse(query);
-    let scope = scopes(&parsed, req.schema);
     let frames = walk(&toks, query);
+    let op_start = enclosing_op(&frames, &toks, query).map(|(_, i)| toks[i].span.start);
+    let parsed = parse(query);
+    let scope = scopes(&parsed, req.schema, Some(op_start.unwrap_or(usize::MAX)));
     let mut want = Want::default();
     let signature = call_signature(&frames, &toks, query);
     analyse(&mut want, &frames, &toks, query, &scope, replace.start);
@@ -1056,33 +1057,34 @@ pub fn distinct_values(table: &Table, column: &str, limit: usize) -> Vec<(String
     let Some(col) = table.column(column) else {
         return Vec::new();
     };
-    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+    // Count by the cell's text first (no allocation for strings), quote only the winners.
+    let mut counts: HashMap<std::borrow::Cow<'_, str>, (usize, usize)> = HashMap::new();
     for row in 0..col.data.len() {
-        let v = col.data.get(row);
-        let literal = match v {
-            ValueRef::Null => continue,
+        let key = match col.data.get(row) {
+            ValueRef::Null | ValueRef::Dynamic(_) => continue,
             ValueRef::String(s) if s.is_empty() => continue,
-            ValueRef::String(s) => match kql_string(s) {
-                Some(l) => l,
-                None => continue,
-            },
-            ValueRef::DateTime(_) => format!("datetime({})", plain_text(v)),
-            ValueRef::TimeSpan(_) => format!("timespan({})", plain_text(v)),
-            ValueRef::Guid(_) => match kql_string(&plain_text(v)) {
-                Some(l) => l,
-                None => continue,
-            },
-            ValueRef::Dynamic(_) => continue,
-            _ => plain_text(v).into_owned(),
+            ValueRef::String(s) => std::borrow::Cow::Borrowed(s),
+            v => plain_text(v),
         };
         let next = counts.len();
-        counts.entry(literal).or_insert((0, next)).0 += 1;
+        counts.entry(key).or_insert((0, next)).0 += 1;
     }
-    let mut out: Vec<(String, usize, usize)> =
-        counts.into_iter().map(|(k, (n, o))| (k, n, o)).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-    out.truncate(limit);
-    out.into_iter().map(|(k, n, _)| (k, n)).collect()
+    let mut ranked: Vec<_> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.1.1.cmp(&b.1.1)));
+    let kind = col.data.kind();
+    ranked
+        .into_iter()
+        .filter_map(|(text, (n, _))| {
+            let literal = match kind {
+                Kind::String | Kind::Guid => kql_string(&text)?,
+                Kind::DateTime => format!("datetime({text})"),
+                Kind::TimeSpan => format!("timespan({text})"),
+                _ => text.into_owned(),
+            };
+            Some((literal, n))
+        })
+        .take(limit)
+        .collect()
 }
 
 fn column_kinds<'a>(req: &Request<'a>) -> HashMap<&'a str, Kind> {

@@ -242,6 +242,9 @@ pub struct ScopeMap {
     pub joins: Vec<(usize, Option<Vec<String>>, Option<Vec<String>>)>,
     /// Top-level `let` statements, in order.
     pub lets: Vec<LetScope>,
+    /// When set, only the operator starting here is recorded (columns are cloned per
+    /// recorded operator, which adds up on long pipelines).
+    pub only: Option<usize>,
 }
 
 impl ScopeMap {
@@ -255,14 +258,18 @@ impl ScopeMap {
 }
 
 /// Runs the column-scope tracker over `parsed` and records the columns in scope at every
-/// operator (the same tracking lint reports unknown columns from).
-pub fn scopes(parsed: &Parsed, schema: &DefenderSchema) -> ScopeMap {
+/// operator (the same tracking lint reports unknown columns from), or only at the operator
+/// starting at `only`.
+pub fn scopes(parsed: &Parsed, schema: &DefenderSchema, only: Option<usize>) -> ScopeMap {
     let mut checker = ScopeChecker {
         schema,
         out: Vec::new(),
         lets: vec![HashMap::new()],
         depth: 0,
-        record: Some(ScopeMap::default()),
+        record: Some(ScopeMap {
+            only,
+            ..ScopeMap::default()
+        }),
     };
     checker.script(&parsed.script);
     checker.record.unwrap_or_default()
@@ -635,7 +642,9 @@ impl ScopeChecker<'_> {
         self.depth += 1;
         let mut rel = self.source(&t.source);
         for op in &t.ops {
-            if let Some(r) = &mut self.record {
+            if let Some(r) = &mut self.record
+                && r.only.is_none_or(|at| at == op.span.start)
+            {
                 r.ops.push((op.span.start, rel.cols.names()));
             }
             rel = self.op(op, rel);
@@ -1117,7 +1126,9 @@ impl ScopeChecker<'_> {
 
     fn join(&mut self, span: Span, j: &Join, mut left: Rel, lookup: bool) -> Rel {
         let mut right = self.tabular(&j.right);
-        if let Some(r) = &mut self.record {
+        if let Some(r) = &mut self.record
+            && r.only.is_none_or(|at| at == span.start)
+        {
             r.joins
                 .push((span.start, left.cols.names(), right.cols.names()));
         }

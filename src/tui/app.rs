@@ -90,6 +90,10 @@ pub struct App {
     pub schema: Arc<DefenderSchema>,
     /// Tables the backend holds beyond the schema (opened files, saved results).
     pub extra_tables: Vec<TableSchema>,
+    /// The schema refresh in flight.
+    pub schema_refresh: Option<QueryId>,
+    /// Where a refreshed schema is cached (`None`: not saved).
+    pub schema_cache: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -115,6 +119,8 @@ impl App {
             signature: Default::default(),
             schema: Arc::new(DefenderSchema::bundled().clone()),
             extra_tables: Vec::new(),
+            schema_refresh: None,
+            schema_cache: None,
         }
     }
 
@@ -204,6 +210,7 @@ impl App {
             Action::Top => self.grid.top(),
             Action::Bottom => self.grid.bottom(),
             Action::Complete => self.open_completion(),
+            Action::RefreshSchema => self.refresh_schema(),
             Action::EditorBuiltin => {}
         }
     }
@@ -276,8 +283,7 @@ impl App {
             self.notice = Some("Nothing to run: type a query first.".into());
             return;
         };
-        let id = QueryId(self.next_id);
-        self.next_id += 1;
+        let id = self.alloc_query_id();
         let query = text[range.clone()].to_string();
         self.outbox.push(Command::Run {
             id,
@@ -292,6 +298,13 @@ impl App {
         });
     }
 
+    /// A fresh id for a command to the worker.
+    pub(crate) fn alloc_query_id(&mut self) -> QueryId {
+        let id = QueryId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
     fn cancel(&mut self) {
         if let Some(running) = &self.running {
             self.outbox.push(Command::Cancel { id: running.id });
@@ -303,6 +316,9 @@ impl App {
 
     /// Apply one event from the worker.
     pub fn on_worker_event(&mut self, event: WorkerEvent) {
+        if self.on_schema_event(&event) {
+            return;
+        }
         let is_current = |app: &App, id: QueryId| app.running.as_ref().is_some_and(|r| r.id == id);
         match event {
             WorkerEvent::Ready { description } => self.backend_info = Some(description),

@@ -51,6 +51,8 @@ pub enum Action {
     Bottom,
     /// Open the completion list at the cursor.
     Complete,
+    /// Fetch the tenant's schema (one query).
+    RefreshSchema,
     /// Handled by the editor widget itself; listed for the help overlay.
     EditorBuiltin,
 }
@@ -134,6 +136,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: "F1  ?",
         action: A::Help,
         help: "show or hide this help",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[key(K::F(6))],
+        keys: "F6",
+        action: A::RefreshSchema,
+        help: "refresh the schema from the tenant (one query)",
     },
     Binding {
         context: C::Global,

@@ -9,6 +9,7 @@ pub mod help;
 pub mod highlight;
 pub mod keymap;
 pub mod layout;
+pub mod schema;
 pub mod status;
 pub mod terminal;
 pub mod theme;
