@@ -28,6 +28,7 @@ fn main() -> ExitCode {
             Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path(),
             Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
             Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
+            Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await,
             None => {
                 workbench(
                     &global,

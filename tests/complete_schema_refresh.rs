@@ -155,3 +155,54 @@ fn local_backend_spends_nothing() {
             .contains("bundled Defender schema")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_schema_refresh_caches_for_the_workbench() {
+    let fake = FakeService::start(FakeConfig::default()).await;
+    fake.set_next_response(Reply::Table(FakeTable::new(
+        &[
+            ("TableName", "String"),
+            ("ColumnName", "String"),
+            ("DataType", "String"),
+        ],
+        vec![vec![
+            json!("EmailEvents"),
+            json!("NewThing"),
+            json!("System.Int64"),
+        ]],
+    )));
+    let home = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kqlhunt"))
+        .args([
+            "--backend",
+            "graph",
+            "--endpoint",
+            &fake.base_url(),
+            "schema",
+            "refresh",
+        ])
+        .env("KQLHUNT_HOME", home.path())
+        .env("KQLHUNT_ACCESS_TOKEN", token_for(Api::Graph))
+        .env_remove("KQLHUNT_PROFILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("1 tables, 1 columns cached in "),
+        "{stdout}"
+    );
+    assert_eq!(fake.requests().len(), 1);
+    let path = kqlhunt::worker::schema::cache_path(&home.path().join("data"), None);
+    let (tables, _) = kqlhunt::worker::schema::load(&path, i64::MAX / 2, Duration::MAX)
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(tables.len(), 1, "{}", path.display());
+    assert_eq!(tables[0].columns[0].1, kqlhunt::data::Kind::Long);
+}
