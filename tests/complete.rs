@@ -363,3 +363,15 @@ fn half_typed_input_still_completes() {
         "ActionType"
     ));
 }
+
+#[test]
+fn column_types_come_from_the_query_s_table() {
+    // `InitiatingProcessId` is a string in some tables and a long in DeviceProcessEvents.
+    let c = at("DeviceProcessEvents | where InitiatingProcessI‸");
+    let it = c
+        .items
+        .iter()
+        .find(|i| i.label == "InitiatingProcessId")
+        .unwrap();
+    assert_eq!(it.detail, "long");
+}

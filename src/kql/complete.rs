@@ -178,6 +178,8 @@ struct Want {
     plugins: bool,
     /// Column whose result values to offer, and whether the cursor is inside a string.
     values: Option<(String, bool)>,
+    /// Tables the query names: their column types win when names clash across tables.
+    query_tables: Vec<String>,
 }
 
 /// One bracket level while walking tokens.
@@ -227,6 +229,13 @@ fn complete_query(req: &Request, query: &str, at: usize) -> Completion {
     {
         want.values = Some((col, false));
     }
+    want.query_tables = all
+        .iter()
+        .filter(|t| t.kind == TokenKind::Ident)
+        .map(|t| t.text(query))
+        .filter(|n| req.schema.table(n).is_some() || req.extra_tables.iter().any(|t| t.name == *n))
+        .map(str::to_string)
+        .collect();
     let items = candidates(req, &want, &scope, replace.start);
     let mut items = rank(items, &prefix);
     if want.aggregations && prefix.is_empty() {
@@ -1087,9 +1096,16 @@ pub fn distinct_values(table: &Table, column: &str, limit: usize) -> Vec<(String
         .collect()
 }
 
-fn column_kinds<'a>(req: &Request<'a>) -> HashMap<&'a str, Kind> {
+/// Column name → kind, the query's own tables first, then every table and function.
+fn column_kinds<'a>(req: &Request<'a>, first: &[String]) -> HashMap<&'a str, Kind> {
     let mut kinds = HashMap::new();
-    for t in req.extra_tables.iter().chain(&req.schema.tables) {
+    let named = first.iter().filter_map(|n| {
+        req.extra_tables
+            .iter()
+            .find(|t| t.name == *n)
+            .or_else(|| req.schema.table(n))
+    });
+    for t in named.chain(req.extra_tables).chain(&req.schema.tables) {
         for (n, k) in &t.columns {
             kinds.entry(n.as_str()).or_insert(*k);
         }
@@ -1115,7 +1131,7 @@ fn candidates(req: &Request, want: &Want, scope: &ScopeMap, at: usize) -> Vec<It
         }
     }
     if !want.columns.is_empty() {
-        let kinds = column_kinds(req);
+        let kinds = column_kinds(req, &want.query_tables);
         for c in &want.columns {
             let detail = kinds.get(c.as_str()).map_or("column", |k| k.kql_name());
             let mut it = item(c, ItemKind::Column, detail);
@@ -1258,12 +1274,14 @@ pub fn fuzzy_score(pattern: &str, candidate: &str) -> Option<i32> {
         .collect();
     for &p in &pat[1..] {
         let mut next = vec![NONE; n];
-        // Best of best[k] for k < j - 1 (a gap before j).
+        // The best way to reach j after a gap: opening one costs 5, each skipped char 1.
         let mut gap_best = NONE;
         for j in 1..n {
-            if j >= 2 {
-                gap_best = gap_best.max(best[j - 2]);
-            }
+            gap_best = (gap_best - 1).max(if j >= 2 && best[j - 2] > NONE {
+                best[j - 2] - 6
+            } else {
+                NONE
+            });
             if !eq(cand[j], p) {
                 continue;
             }
@@ -1273,9 +1291,8 @@ pub fn fuzzy_score(pattern: &str, candidate: &str) -> Option<i32> {
             } else {
                 NONE
             };
-            let gapped = if gap_best > NONE { gap_best - 3 } else { NONE };
-            let b = adjacent.max(gapped);
-            if b > NONE {
+            let b = adjacent.max(gap_best);
+            if b > NONE / 2 {
                 next[j] = b + bonus;
             }
         }
@@ -1340,6 +1357,15 @@ mod tests {
                 > fuzzy_score("tos", "ipv4_to_s").unwrap_or(-999)
         );
         assert!(fuzzy_score("xyz", "tostring").is_none());
+        // A long gap costs more than the camel humps it reaches.
+        assert!(
+            fuzzy_score("InitingFileN", "InitiatingProcessFileName").unwrap()
+                > fuzzy_score(
+                    "InitingFileN",
+                    "InitiatingProcessVersionInfoOriginalFileName"
+                )
+                .unwrap()
+        );
         assert!(fuzzy_score("count", "count").unwrap() > fuzzy_score("count", "countif").unwrap());
     }
 
