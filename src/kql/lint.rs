@@ -699,7 +699,7 @@ impl ScopeChecker<'_> {
             });
             return rel;
         }
-        if !name.starts_with('$') && !name.is_empty() {
+        if !name.starts_with('$') && !name.is_empty() && self.record.is_none() {
             let mut candidates: Vec<&str> = self.schema.table_names().collect();
             let lets: Vec<String> = self
                 .lets
@@ -833,7 +833,12 @@ impl ScopeChecker<'_> {
     }
 
     fn column(&mut self, name: &str, span: Span, cols: &Cols) {
-        if cols.has(name) || name.starts_with('$') || self.binding(name).is_some() {
+        // Recording scopes for completion needs no findings (nor their "did you mean").
+        if self.record.is_some()
+            || cols.has(name)
+            || name.starts_with('$')
+            || self.binding(name).is_some()
+        {
             return;
         }
         let Cols::Known(known) = cols else { return };
