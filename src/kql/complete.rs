@@ -159,7 +159,7 @@ pub fn signature_at(text: &str, cursor: usize) -> Option<String> {
         .into_iter()
         .filter(|t| !t.is_trivia() && t.span.end <= at)
         .collect();
-    call_signature(&walk(&toks, query), &toks, query)
+    call_signature(&walk(&toks), &toks, query)
 }
 
 /// What the analysis asks for.
@@ -216,13 +216,13 @@ fn complete_query(req: &Request, query: &str, at: usize) -> Completion {
         .copied()
         .filter(|t| !t.is_trivia() && t.span.end <= replace.start)
         .collect();
-    let frames = walk(&toks, query);
+    let frames = walk(&toks);
     let op_start = enclosing_op(&frames, &toks, query).map(|(_, i)| toks[i].span.start);
     let parsed = parse(query);
     let scope = scopes(&parsed, req.schema, Some(op_start.unwrap_or(usize::MAX)));
     let mut want = Want::default();
     let signature = call_signature(&frames, &toks, query);
-    analyse(&mut want, &frames, &toks, query, &scope, replace.start);
+    analyse(&mut want, &frames, &toks, query, &scope);
     // After `Col ==` with no quote yet, the values of Col come first.
     if want.values.is_none()
         && let Some(col) = compared_column(&toks, query)
@@ -311,7 +311,7 @@ fn word_at(src: &str, toks: &[Token], at: usize) -> (Range<usize>, String) {
 }
 
 /// Bracket frames at the cursor, innermost last.
-fn walk(toks: &[Token], src: &str) -> Vec<Frame> {
+fn walk(toks: &[Token]) -> Vec<Frame> {
     let top = |open| Frame {
         open,
         seg: 0,
@@ -336,7 +336,7 @@ fn walk(toks: &[Token], src: &str) -> Vec<Frame> {
                 }
                 if let Some(f) = frames.last_mut() {
                     // The group stands for itself: replace its opener by the closer.
-                    f.items.pop_if(|j| toks[*j].kind.is_opener());
+                    f.items.pop_if(|j| is_opener(toks[*j].kind));
                     f.items.push(i);
                 }
             }
@@ -360,21 +360,14 @@ fn walk(toks: &[Token], src: &str) -> Vec<Frame> {
             }
         }
     }
-    let _ = src;
     frames
 }
 
-trait Opener {
-    fn is_opener(self) -> bool;
-}
-
-impl Opener for TokenKind {
-    fn is_opener(self) -> bool {
-        matches!(
-            self,
-            TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace
-        )
-    }
+fn is_opener(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace
+    )
 }
 
 fn lower(t: &Token, src: &str) -> String {
@@ -548,14 +541,7 @@ const LET_VALUE_WORDS: &[&str] = &["materialize", "toscalar", "datatable", "view
 const SORT_WORDS: &[&str] = &["asc", "desc", "nulls first", "nulls last"];
 
 /// Fills `want` from the tokens before the cursor.
-fn analyse(
-    want: &mut Want,
-    frames: &[Frame],
-    toks: &[Token],
-    src: &str,
-    scope: &ScopeMap,
-    at: usize,
-) {
+fn analyse(want: &mut Want, frames: &[Frame], toks: &[Token], src: &str, scope: &ScopeMap) {
     let prev = toks.last();
     let prev_text = prev.map(|t| lower(t, src)).unwrap_or_default();
     let prev2_text = toks
@@ -787,7 +773,6 @@ fn analyse(
         }
         _ => expression(want, cols, prev, false),
     }
-    let _ = at;
 }
 
 /// True when `word` appears at the frame's level in its current segment.
@@ -1071,7 +1056,7 @@ pub fn distinct_values(table: &Table, column: &str, limit: usize) -> Vec<(String
     for row in 0..col.data.len() {
         let key = match col.data.get(row) {
             ValueRef::Null | ValueRef::Dynamic(_) => continue,
-            ValueRef::String(s) if s.is_empty() => continue,
+            ValueRef::String("") => continue,
             ValueRef::String(s) => std::borrow::Cow::Borrowed(s),
             v => plain_text(v),
         };

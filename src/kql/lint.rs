@@ -232,6 +232,9 @@ pub struct LetScope {
     pub function: bool,
 }
 
+/// `join` / `lookup` sides: (operator start, left columns, right columns).
+pub type JoinScope = (usize, Option<Vec<String>>, Option<Vec<String>>);
+
 /// Which columns the scope tracker saw at each operator, for completion. Offsets are into
 /// the parsed text; `None` columns mean the tracker could not know them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -239,7 +242,7 @@ pub struct ScopeMap {
     /// (operator start, columns flowing into the operator).
     pub ops: Vec<(usize, Option<Vec<String>>)>,
     /// `join` / `lookup`: (operator start, left columns, right columns).
-    pub joins: Vec<(usize, Option<Vec<String>>, Option<Vec<String>>)>,
+    pub joins: Vec<JoinScope>,
     /// Top-level `let` statements, in order.
     pub lets: Vec<LetScope>,
     /// When set, only the operator starting here is recorded (columns are cloned per
