@@ -20,6 +20,7 @@ use crate::data::export::{self, Format};
 use crate::data::format::escape_control;
 use crate::worker::WorkerOptions;
 use crate::worker::local::LocalBackend;
+use crate::worker::refine::LocalTables;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -72,9 +73,19 @@ pub enum Commands {
     Config(ConfigCommand),
     /// Lint .kql files (and ```kql blocks of .md files); exit 1 on errors.
     Lint(crate::kql::lint_cli::LintArgs),
+    /// Open the workbench with data files as local tables (CSV, TSV, JSON, JSONL, saved
+    /// results), each named after its file: `kqlhunt open logons.csv` → `logons | ...`.
+    Open(OpenArgs),
     /// The tenant's schema, for completion and the editor's lint.
     #[command(subcommand)]
     Schema(SchemaCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// The files to open.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,6 +114,9 @@ pub struct RunArgs {
     /// Output format [default: table on a terminal, jsonl when piped].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// A data file to query as a local table named after the file (repeat for several).
+    #[arg(short, long, value_name = "FILE")]
+    pub table: Vec<PathBuf>,
 }
 
 /// One query to run, and where it came from (for error lines).
@@ -180,10 +194,15 @@ pub fn resolve_profile(global: &GlobalArgs) -> anyhow::Result<ResolvedProfile> {
 
 /// The backend a profile runs queries on. Only `local` is wired here; the HTTP backends
 /// (src/api) are connected to this function when they land.
-pub fn build_backend(profile: &ResolvedProfile) -> anyhow::Result<Arc<dyn Backend>> {
+pub fn build_backend(
+    profile: &ResolvedProfile,
+    tables: &LocalTables,
+) -> anyhow::Result<Arc<dyn Backend>> {
     let kind = profile.backend.value;
     if kind == BackendKind::Local {
-        return Ok(Arc::new(LocalBackend::demo(crate::data::time::now_ticks())));
+        return Ok(Arc::new(
+            LocalBackend::demo(crate::data::time::now_ticks()).with_tables(tables.clone()),
+        ));
     }
     // Delegated profiles that are not signed in fail at once with "run `kqlhunt login`";
     // the workbench shows device-code prompts once it relays auth events.
@@ -208,9 +227,15 @@ pub fn build_backend(profile: &ResolvedProfile) -> anyhow::Result<Arc<dyn Backen
 
 /// How the worker spends this profile's quota: a shared ledger for metered backends, with
 /// limits from the profile's `[quota]` table (defaults from the docs).
-pub fn worker_options(profile: &ResolvedProfile) -> anyhow::Result<WorkerOptions> {
+pub fn worker_options(
+    profile: &ResolvedProfile,
+    tables: &LocalTables,
+) -> anyhow::Result<WorkerOptions> {
     let kind = profile.backend.value;
-    let mut options = WorkerOptions::default();
+    let mut options = WorkerOptions {
+        tables: tables.clone(),
+        ..WorkerOptions::default()
+    };
     if kind.spends_quota() {
         let limits = crate::quota::Limits::from_toml_for(kind, &profile.quota)
             .with_context(|| "the profile's [quota] table is invalid".to_string())?;
@@ -225,13 +250,39 @@ pub fn worker_options(profile: &ResolvedProfile) -> anyhow::Result<WorkerOptions
     Ok(options)
 }
 
+/// Read data files into local tables named after them; also says what was opened, one
+/// line per file (`logons: 1,204 rows, 7 columns`). The first unreadable file is the error.
+pub fn open_tables(files: &[PathBuf]) -> anyhow::Result<(LocalTables, Vec<String>)> {
+    let tables = LocalTables::new();
+    let mut opened = Vec::new();
+    for path in files {
+        let file = crate::data::import::read_file(path)?;
+        if tables.contains(&file.name) {
+            anyhow::bail!(
+                "{}: a table named '{}' is already open (rename one of the files)",
+                path.display(),
+                file.name
+            );
+        }
+        opened.push(format!(
+            "{}: {} rows, {} columns",
+            file.name,
+            crate::data::format::group_digits(file.table.row_count()),
+            file.table.columns().len()
+        ));
+        tables.insert(file.name, Arc::new(file.table));
+    }
+    Ok((tables, opened))
+}
+
 /// `kqlhunt run`: run the queries on the profile's backend through the worker (so the
 /// quota ledger paces them and never provokes a 429), print each result in order.
 pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let queries = read_queries(&args)?;
     let profile = resolve_profile(global)?;
-    let backend = build_backend(&profile)?;
-    let mut worker = crate::worker::spawn(backend, worker_options(&profile)?);
+    let (tables, _) = open_tables(&args.table)?;
+    let backend = build_backend(&profile, &tables)?;
+    let mut worker = crate::worker::spawn(backend, worker_options(&profile, &tables)?);
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -337,12 +388,13 @@ pub async fn schema_refresh(global: &GlobalArgs) -> anyhow::Result<()> {
     use crate::worker::schema::{cache_path, save, tables_from_result};
     use crate::worker::{Command, QueryId, WorkerEvent};
     let profile = resolve_profile(global)?;
-    let backend = build_backend(&profile)?;
+    let tables = crate::worker::refine::LocalTables::new();
+    let backend = build_backend(&profile, &tables)?;
     if backend.kind() == BackendKind::Local {
         bail!("the local backend has no tenant schema; choose a tenant profile (--profile)");
     }
     let paths = Paths::discover().context("no data directory on this system; set KQLHUNT_HOME")?;
-    let mut worker = crate::worker::spawn(backend, worker_options(&profile)?);
+    let mut worker = crate::worker::spawn(backend, worker_options(&profile, &tables)?);
     worker
         .commands
         .send(Command::RefreshSchema { id: QueryId(0) })

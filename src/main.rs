@@ -29,9 +29,16 @@ fn main() -> ExitCode {
             Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
             Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
             Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await,
+            Some(Commands::Open(args)) => {
+                let options = LoopOptions {
+                    exit_after_first_frame: cli.exit_after_first_frame,
+                };
+                workbench(&global, &args.files, options).await
+            }
             None => {
                 workbench(
                     &global,
+                    &[],
                     LoopOptions {
                         exit_after_first_frame: cli.exit_after_first_frame,
                     },
@@ -61,19 +68,29 @@ fn fail(e: anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn workbench(global: &GlobalArgs, opts: LoopOptions) -> anyhow::Result<()> {
-    // Resolve before the terminal switches screens, so a config error is one plain line.
+async fn workbench(
+    global: &GlobalArgs,
+    files: &[std::path::PathBuf],
+    opts: LoopOptions,
+) -> anyhow::Result<()> {
+    // Resolve and read before the terminal switches screens, so a config error or an
+    // unreadable file is one plain line.
     let profile = kqlhunt::cli::resolve_profile(global)?;
-    let backend = kqlhunt::cli::build_backend(&profile)?;
+    let (tables, opened) = kqlhunt::cli::open_tables(files)?;
+    let backend = kqlhunt::cli::build_backend(&profile, &tables)?;
     let mut worker = worker::spawn(
         Arc::clone(&backend),
-        kqlhunt::cli::worker_options(&profile)?,
+        kqlhunt::cli::worker_options(&profile, &tables)?,
     );
     let mut app = App::new(backend.kind(), Theme::from_env());
     if let Some(paths) = Paths::discover() {
         let tenant = profile.tenant.as_ref().map(|t| t.value.as_str());
         app.load_cached_schema(&worker::schema::cache_path(&paths.data_dir, tenant));
     }
+    if !opened.is_empty() {
+        app.notice = Some(format!("opened {}", opened.join(" · ")));
+    }
+    app.extra_tables = tui::schema::table_schemas(&tables);
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();

@@ -133,3 +133,49 @@ fn the_workbench_refuses_a_pipe_with_a_pointer_to_run() {
         "no escape sequences were written to the pipe"
     );
 }
+
+#[test]
+fn data_files_are_tables_named_after_the_file() {
+    let dir = std::env::temp_dir().join(format!("kqlhunt-cli-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("iocs.csv");
+    std::fs::write(&csv, "Sha1,Score\naa,10\nbb,90\ncc,95\n").unwrap();
+    let jsonl = dir.join("seen.jsonl");
+    std::fs::write(&jsonl, "{\"Sha1\":\"bb\",\"Host\":\"wks-1\"}\n").unwrap();
+    let out = run_ok(&[
+        "run",
+        "--table",
+        jsonl.to_str().unwrap(),
+        "-q",
+        "seen | project Host, Sha1",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out, "Host,Sha1\nwks-1,bb\n");
+    let out = run_ok(&[
+        "run",
+        "-t",
+        csv.to_str().unwrap(),
+        "-q",
+        "iocs | where Score > 50 | project Sha1",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out, "Sha1\nbb\ncc\n");
+
+    // A file that cannot be read is one line naming it, and nothing runs.
+    let bad = dir.join("broken.csv");
+    std::fs::write(&bad, "A,B\n1\n").unwrap();
+    let out = kqlhunt()
+        .args(["run", "-t", bad.to_str().unwrap(), "-q", "broken | count"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("broken.csv") && err.contains("line 2"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -322,10 +322,13 @@ fn quoted_names_insert_quoted() {
     let mut req = Request::new(text, text.len());
     req.extra_tables = &extra;
     let c = complete(&req);
-    // The tracker knows only the bundled schema, so local tables' columns are unknown.
-    assert!(c.items.iter().all(|i| i.kind != ItemKind::Column
-        || i.insert.starts_with('[')
-        || !i.label.contains(' ')));
+    // Local tables' columns are tracked like the schema's, and quoted when needed.
+    let col = c.items.iter().find(|i| i.kind == ItemKind::Column).unwrap();
+    assert_eq!(
+        (col.label.as_str(), col.insert.as_str()),
+        ("user name", "['user name']")
+    );
+    assert_eq!(col.detail, "string");
 }
 
 #[test]

@@ -174,6 +174,7 @@ fn results() -> ResultSet {
             started_at: 0,
             elapsed: Duration::from_millis(3),
             stats: None,
+            ..Origin::default()
         },
     )
 }

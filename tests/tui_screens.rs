@@ -94,7 +94,7 @@ fn process_events(rows: usize) -> ResultSet {
             query: String::new(),
             started_at: 0,
             elapsed: Duration::from_millis(12),
-            stats: None,
+            ..Origin::default()
         },
     )
 }

@@ -239,6 +239,7 @@ impl HuntingBackend {
             started_at,
             elapsed: started.elapsed(),
             stats,
+            ..Origin::default()
         };
         let mut result = ResultSet::new(table, origin);
         result.truncated = truncated;

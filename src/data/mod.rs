@@ -4,6 +4,7 @@
 pub mod column;
 pub mod export;
 pub mod format;
+pub mod import;
 pub mod schema;
 pub mod table;
 pub mod time;
@@ -11,5 +12,5 @@ pub mod value;
 
 pub use column::{ColumnData, StrVec};
 pub use schema::{DefenderSchema, FunctionSchema, TableSchema};
-pub use table::{Column, Origin, QueryStats, ResultSet, SortKey, Table, TableError};
+pub use table::{Column, Origin, QueryStats, Refined, ResultSet, SortKey, Table, TableError};
 pub use value::{Kind, Value, ValueRef};

@@ -215,12 +215,28 @@ pub struct Origin {
     pub started_at: i64,
     pub elapsed: Duration,
     pub stats: Option<QueryStats>,
+    /// The name the result answers to in local queries (`$3`), once the worker keeps it.
+    pub local_name: Option<String>,
+    /// Set when the worker answered locally from an earlier result instead of the service.
+    pub refined: Option<Refined>,
+}
+
+/// A local answer computed from an earlier remote result at no quota cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refined {
+    /// The earlier result's local name (`$3`).
+    pub from: String,
+    /// How old the earlier result was when it was refined.
+    pub age: Duration,
+    /// The earlier result hit the service's row cap, so this answer may be incomplete.
+    pub source_truncated: bool,
 }
 
 /// A query's answer.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResultSet {
-    pub table: Table,
+    /// Shared, so the result can also serve as a local table (`$last`, `$1`) without a copy.
+    pub table: std::sync::Arc<Table>,
     /// The service returned exactly its row cap, so rows are probably missing.
     pub truncated: bool,
     pub origin: Origin,
@@ -231,7 +247,7 @@ pub struct ResultSet {
 impl ResultSet {
     pub fn new(table: Table, origin: Origin) -> Self {
         ResultSet {
-            table,
+            table: std::sync::Arc::new(table),
             truncated: false,
             origin,
             visualization: None,

@@ -3,6 +3,7 @@
 //! cannot run yet it refuses with "not supported locally: X" and the span, never with
 //! a silently different answer.
 
+pub mod functions;
 mod ops;
 mod scalar;
 pub mod strings;
@@ -16,8 +17,8 @@ use crate::data::Table;
 use crate::kql::ast::{Source, Statement, Tabular};
 use crate::kql::span::Span;
 
-/// The tables a local query can name.
-#[derive(Default, Debug)]
+/// The tables a local query can name. Cloning is cheap: tables are shared.
+#[derive(Clone, Default, Debug)]
 pub struct Catalog {
     tables: BTreeMap<String, Arc<Table>>,
 }
@@ -31,6 +32,19 @@ impl Catalog {
 
     pub fn insert(&mut self, name: impl Into<String>, table: Table) {
         self.tables.insert(name.into(), Arc::new(table));
+    }
+
+    /// Add a table that is shared with others (a result on screen, another catalog).
+    pub fn insert_shared(&mut self, name: impl Into<String>, table: Arc<Table>) {
+        self.tables.insert(name.into(), table);
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<Arc<Table>> {
+        self.tables.remove(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<Table>)> {
+        self.tables.iter().map(|(n, t)| (n.as_str(), t))
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<Table>> {
@@ -57,10 +71,35 @@ pub struct ExecContext {
     /// Ticks since the Unix epoch.
     pub now: i64,
     pub cancel: CancellationToken,
+    /// The first error a scalar function raised while evaluating rows (functions return
+    /// values, not results, so they record it here and the engine reports it).
+    pub fault: Fault,
+}
+
+/// A shared slot for the first row-level error of a query.
+#[derive(Clone, Debug, Default)]
+pub struct Fault(Arc<std::sync::Mutex<Option<EngineError>>>);
+
+impl Fault {
+    /// Record `e` unless an earlier error is already recorded.
+    pub fn raise(&self, e: EngineError) {
+        if let Ok(mut slot) = self.0.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+    }
+
+    fn take(&self) -> Option<EngineError> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
 }
 
 impl ExecContext {
     fn check_cancelled(&self) -> Result<(), EngineError> {
+        if let Some(e) = self.fault.take() {
+            return Err(e);
+        }
         if self.cancel.is_cancelled() {
             Err(EngineError {
                 kind: ErrorKind::Cancelled,
@@ -163,6 +202,7 @@ fn run_tabular(
         ctx.check_cancelled()?;
         table = ops::apply(table, op, ctx, &mut visualization)?;
     }
+    ctx.check_cancelled()?;
     Ok(Output {
         table,
         visualization,

@@ -219,7 +219,22 @@ fn complete_query(req: &Request, query: &str, at: usize) -> Completion {
     let frames = walk(&toks);
     let op_start = enclosing_op(&frames, &toks, query).map(|(_, i)| toks[i].span.start);
     let parsed = parse(query);
-    let scope = scopes(&parsed, req.schema, Some(op_start.unwrap_or(usize::MAX)));
+    // Local tables (opened files) join the schema so their columns are tracked too.
+    let merged;
+    let schema = if req.extra_tables.is_empty() {
+        req.schema
+    } else {
+        let mut s = req.schema.clone();
+        for t in req.extra_tables {
+            match s.tables.iter_mut().find(|x| x.name == t.name) {
+                Some(x) => *x = t.clone(),
+                None => s.tables.push(t.clone()),
+            }
+        }
+        merged = s;
+        &merged
+    };
+    let scope = scopes(&parsed, schema, Some(op_start.unwrap_or(usize::MAX)));
     let mut want = Want::default();
     let signature = call_signature(&frames, &toks, query);
     analyse(&mut want, &frames, &toks, query, &scope);

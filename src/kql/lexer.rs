@@ -304,7 +304,11 @@ impl Lexer<'_> {
                 {
                     self.verbatim(start, start + 2)
                 }
-                '$' if self.char_at(start + 1).is_some_and(is_ident_start) => {
+                // `$left`, `$right`, and kqlhunt's result tables `$last`, `$1`, `$2`…
+                '$' if self
+                    .char_at(start + 1)
+                    .is_some_and(|c| is_ident_start(c) || c.is_ascii_digit()) =>
+                {
                     self.pos = start + 1;
                     let end = self.ident_end(start + 1);
                     self.push(TokenKind::Ident, start, end);

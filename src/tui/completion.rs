@@ -250,7 +250,7 @@ impl App {
         let mut req = Request::new(&text, self.editor.cursor_byte_offset());
         req.schema = &self.schema;
         req.extra_tables = &self.extra_tables;
-        req.results = self.result.as_ref().map(|r| &r.table);
+        req.results = self.result.as_ref().map(|r| &*r.table);
         complete(&req)
     }
 

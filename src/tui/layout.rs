@@ -142,6 +142,17 @@ fn banners(app: &App) -> Vec<Line<'static>> {
             app.theme.warn,
         ));
     }
+    if let Some(refined) = app.result.as_ref().and_then(|r| r.origin.refined.as_ref())
+        && refined.source_truncated
+    {
+        lines.push(Line::styled(
+            format!(
+                "⚠ MAY BE INCOMPLETE: answered locally from {}, which hit the service's row cap. Shift+F5 asks the service.",
+                refined.from
+            ),
+            app.theme.warn,
+        ));
+    }
     if let Some(result) = &app.result
         && result.truncated
     {

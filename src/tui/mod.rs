@@ -2,6 +2,8 @@
 //! the terminal and the worker. Nothing here talks to the network.
 
 pub mod app;
+pub mod chart;
+pub mod clipboard;
 pub mod completion;
 pub mod editor;
 pub mod grid;

@@ -120,15 +120,27 @@ fn run_segment(app: &App, now: Instant) -> Vec<Span<'static>> {
             elapsed,
             cached_age,
         }) => {
-            let timing = match cached_age {
-                Some(age) => format!(
+            let refined = app.result.as_ref().and_then(|r| r.origin.refined.as_ref());
+            let timing = match (cached_age, refined) {
+                (Some(age), _) => format!(
                     "cached {} ago, 0 quota · Shift+F5 reruns",
                     human_duration(*age)
                 ),
-                None => human_duration(*elapsed),
+                (None, Some(refined)) => format!(
+                    "{} · {} · Shift+F5 asks the service",
+                    human_duration(*elapsed),
+                    crate::worker::refine::describe(refined)
+                ),
+                (None, None) => human_duration(*elapsed),
             };
+            let name = app
+                .result
+                .as_ref()
+                .and_then(|r| r.origin.local_name.as_deref())
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
             let mut spans = vec![Span::styled(
-                format!("{} rows · {timing}", group_digits(*rows)),
+                format!("{} rows{name} · {timing}", group_digits(*rows)),
                 t.ok,
             )];
             if app.result.as_ref().is_some_and(|r| r.truncated) {

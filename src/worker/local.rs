@@ -1,7 +1,8 @@
 //! The `local` backend: the embedded KQL engine over local tables. Its catalog (today the
 //! built-in demo dataset) is built off the async threads on first use, and queries run on
 //! the blocking pool so a slow local query never stalls the worker; cancellation is checked
-//! by the engine between operators and rows.
+//! by the engine between operators and rows. Results and opened files (`LocalTables`) are
+//! visible to every query beside the dataset.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 use crate::backend::{Backend, BackendKind, RunError, RunRequest};
 use crate::data::{Origin, ResultSet};
 use crate::engine::{Catalog, EngineError, ErrorKind, ExecContext};
+
+use super::refine::LocalTables;
 
 /// Where the local tables come from.
 enum Source {
@@ -26,6 +29,8 @@ enum Source {
 pub struct LocalBackend {
     source: Source,
     catalog: OnceCell<Arc<Catalog>>,
+    /// Results and opened files, shared with the worker; they shadow same-named tables.
+    tables: LocalTables,
 }
 
 impl LocalBackend {
@@ -34,6 +39,7 @@ impl LocalBackend {
         LocalBackend {
             source: Source::Demo { now },
             catalog: OnceCell::new(),
+            tables: LocalTables::new(),
         }
     }
 
@@ -42,7 +48,14 @@ impl LocalBackend {
         LocalBackend {
             source: Source::Ready,
             catalog: OnceCell::new_with(Some(Arc::new(catalog))),
+            tables: LocalTables::new(),
         }
+    }
+
+    /// Share `tables` (results, opened files) with this backend's own.
+    pub fn with_tables(mut self, tables: LocalTables) -> Self {
+        self.tables = tables;
+        self
     }
 
     async fn catalog(&self) -> Result<Arc<Catalog>, RunError> {
@@ -110,32 +123,41 @@ impl Backend for LocalBackend {
         cancel: CancellationToken,
     ) -> BoxFuture<'a, Result<ResultSet, RunError>> {
         Box::pin(async move {
-            let catalog = self.catalog().await?;
-            let started_at = crate::data::time::now_ticks();
-            let started = Instant::now();
-            let query = request.query.clone();
-            let ctx = ExecContext {
-                now: started_at,
-                cancel: cancel.clone(),
-            };
-            let task =
-                tokio::task::spawn_blocking(move || crate::engine::execute(&catalog, &query, &ctx));
-            let output = tokio::select! {
-                joined = task => joined
-                    .map_err(|e| RunError::Internal(format!("the local engine failed: {e}")))?
-                    .map_err(run_error)?,
-                _ = cancel.cancelled() => return Err(RunError::Cancelled),
-            };
-            let origin = Origin {
-                backend: BackendKind::Local.name().into(),
-                query: request.query.clone(),
-                started_at,
-                elapsed: started.elapsed(),
-                stats: None,
-            };
-            let mut result = ResultSet::new(output.table, origin);
-            result.visualization = output.visualization;
-            Ok(result)
+            let catalog = Arc::new(self.tables.over(&*self.catalog().await?));
+            run_local(catalog, &request.query, cancel).await
         })
     }
+}
+
+/// Run `query` with the engine over `catalog` on the blocking pool.
+pub async fn run_local(
+    catalog: Arc<Catalog>,
+    query: &str,
+    cancel: CancellationToken,
+) -> Result<ResultSet, RunError> {
+    let started_at = crate::data::time::now_ticks();
+    let started = Instant::now();
+    let ctx = ExecContext {
+        now: started_at,
+        cancel: cancel.clone(),
+        ..Default::default()
+    };
+    let text = query.to_string();
+    let task = tokio::task::spawn_blocking(move || crate::engine::execute(&catalog, &text, &ctx));
+    let output = tokio::select! {
+        joined = task => joined
+            .map_err(|e| RunError::Internal(format!("the local engine failed: {e}")))?
+            .map_err(run_error)?,
+        _ = cancel.cancelled() => return Err(RunError::Cancelled),
+    };
+    let origin = Origin {
+        backend: BackendKind::Local.name().into(),
+        query: query.to_string(),
+        started_at,
+        elapsed: started.elapsed(),
+        ..Origin::default()
+    };
+    let mut result = ResultSet::new(output.table, origin);
+    result.visualization = output.visualization;
+    Ok(result)
 }

@@ -3,10 +3,13 @@
 //! backend itself. For metered backends the worker asks the quota ledger before every
 //! call, holds queries in a queue until the ledger admits them, requeues a query after a
 //! 429 once the wait is over, answers repeats from a result cache, and collapses identical
-//! requests in flight into one call.
+//! requests in flight into one call. Every result is kept as a local table (`$1`, `$last`),
+//! and a query that only adds operators to an earlier remote one is answered locally from
+//! that result at no quota cost (see `refine`).
 
 pub mod cache;
 pub mod local;
+pub mod refine;
 pub mod schema;
 
 use std::collections::VecDeque;
@@ -20,6 +23,7 @@ use crate::backend::{Backend, RunError, RunRequest};
 use crate::data::ResultSet;
 use crate::quota::{Admission, CallTicket, QuotaSnapshot, Store};
 use cache::{QueryKey, ResultCache};
+use refine::{History, LocalTables, Plan};
 
 /// Identifies one run, chosen by the UI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,6 +103,8 @@ pub struct WorkerOptions {
     pub max_attempts: u32,
     /// How long an answer may be reused (0 disables the cache).
     pub cache_ttl: Duration,
+    /// Results and opened files as local tables; share it with a `LocalBackend`.
+    pub tables: LocalTables,
 }
 
 impl Default for WorkerOptions {
@@ -107,6 +113,7 @@ impl Default for WorkerOptions {
             quota: None,
             max_attempts: 3,
             cache_ttl: Duration::from_secs(600),
+            tables: LocalTables::new(),
         }
     }
 }
@@ -130,6 +137,8 @@ struct Job {
     key: QueryKey,
     fresh: bool,
     attempts: u32,
+    /// Answer locally instead of calling the backend.
+    plan: Option<Plan>,
 }
 
 struct Running {
@@ -152,6 +161,7 @@ struct Worker {
     queue: VecDeque<Job>,
     running: Vec<Running>,
     cache: ResultCache,
+    history: History,
     next_seq: u64,
     /// When to ask the ledger again for the head of the queue.
     wake: Option<Instant>,
@@ -173,6 +183,7 @@ impl Worker {
         });
         Worker {
             backend,
+            history: History::new(options.tables.clone()),
             options,
             events,
             queue: VecDeque::new(),
@@ -250,6 +261,24 @@ impl Worker {
                 return;
             }
             let metered = self.options.quota.is_some();
+            if metered && let Some(plan) = self.history.plan(&request, Instant::now()) {
+                // Results and opened files live here, not in the tenant: no quota, no queue.
+                tracing::info!(
+                    id = id.0,
+                    refined = plan.refined.is_some(),
+                    "answered locally"
+                );
+                let job = Job {
+                    ids: vec![id],
+                    request,
+                    key,
+                    fresh,
+                    attempts: 0,
+                    plan: Some(plan),
+                };
+                self.start(job, None);
+                return;
+            }
             if metered
                 && let Some(r) = self
                     .running
@@ -271,6 +300,7 @@ impl Worker {
             key,
             fresh,
             attempts: 0,
+            plan: None,
         });
     }
 
@@ -357,9 +387,16 @@ impl Worker {
             job.request.clone(),
             token.clone(),
         );
+        let local = job
+            .plan
+            .as_ref()
+            .map(|p| (p.query.clone(), Arc::new(self.options.tables.snapshot())));
         tokio::spawn(async move {
             let started = Instant::now();
-            let result = backend.run(&request, cancel).await;
+            let result = match local {
+                Some((query, tables)) => local::run_local(tables, &query, cancel).await,
+                None => backend.run(&request, cancel).await,
+            };
             let _ = done.send(Done {
                 seq,
                 result,
@@ -423,11 +460,30 @@ impl Worker {
                 Err(_) => store.end_call(&ticket, now, None),
             }
         }
+        let refined = job.plan.as_ref().and_then(|p| p.refined.clone());
         match done.result {
-            Ok(result) => {
+            Err(
+                RunError::Syntax { .. } | RunError::Semantic { .. } | RunError::Unsupported { .. },
+            ) if refined.is_some() => {
+                // The extra operators need something only the service has (a table, a
+                // function the engine lacks): ask the service after all.
+                tracing::info!("the local refine could not answer; sending to the service");
+                job.plan = None;
+                self.queue.push_front(job);
+            }
+            Ok(mut result) => {
                 tracing::info!(rows = result.table.row_count(), elapsed = ?done.elapsed, "finished");
+                let from_service = job.plan.is_none() && self.options.quota.is_some();
+                if let Some(plan) = &job.plan {
+                    result.origin.query = job.request.query.clone();
+                    result.origin.refined = plan.refined.clone();
+                }
+                self.history
+                    .record(&job.request, &mut result, from_service, now);
                 let result = Arc::new(result);
-                self.cache.put(job.key, now, Arc::clone(&result));
+                if job.plan.is_none() {
+                    self.cache.put(job.key, now, Arc::clone(&result));
+                }
                 for id in job.ids {
                     self.emit(WorkerEvent::Finished {
                         id,
