@@ -219,3 +219,27 @@ fn hint_line_shows_signature_and_diagnostic() {
     type_text(&mut app, "DeviceProcessEvents | where FileNam");
     insta::assert_snapshot!(draw(&mut app, 100, 12).backend());
 }
+
+#[test]
+fn kept_results_complete_as_tables() {
+    let mut app = app();
+    type_text(&mut app, "DeviceProcessEvents | take 5");
+    key(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    let Some(Command::Run { id, .. }) = app.outbox.pop() else {
+        panic!("no run")
+    };
+    let mut result = results();
+    result.origin.local_name = Some("$1".into());
+    app.on_worker_event(WorkerEvent::Finished {
+        id,
+        result: Arc::new(result),
+        cached_age: None,
+    });
+    type_text(&mut app, "\n\n$la");
+    let c = app.completion_at_cursor();
+    assert_eq!(c.items[0].label, "$last");
+    assert_eq!(c.items[0].insert, "$last");
+    type_text(&mut app, "st | where ");
+    let c = app.completion_at_cursor();
+    assert_eq!(c.items[0].label, "FileName");
+}

@@ -1010,6 +1010,13 @@ fn call_item(name: &str, kind: ItemKind, detail: String) -> Item {
 /// A name as KQL needs it written: bare when it is a plain identifier and not a keyword,
 /// otherwise `['...']` with quotes and backslashes escaped.
 pub fn quote_name(name: &str) -> String {
+    // `$left`, `$last`, `$3`: written bare.
+    if let Some(rest) = name.strip_prefix('$')
+        && !rest.is_empty()
+        && rest.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+    {
+        return name.to_string();
+    }
     let plain = name
         .chars()
         .next()
@@ -1373,6 +1380,8 @@ mod tests {
     fn names_and_strings_are_quoted() {
         assert_eq!(quote_name("FileName"), "FileName");
         assert_eq!(quote_name("a b"), "['a b']");
+        assert_eq!(quote_name("$last"), "$last");
+        assert_eq!(quote_name("$"), "['$']");
         assert_eq!(quote_name("where"), "['where']");
         assert_eq!(quote_name("it's"), "['it\\'s']");
         assert_eq!(kql_string("a\"b\\c").as_deref(), Some("\"a\\\"b\\\\c\""));

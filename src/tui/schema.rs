@@ -75,8 +75,45 @@ impl App {
         }
     }
 
-    /// Events about the schema refresh; false for every other event.
+    /// A result the worker keeps as a local table (`$3`, and `$last`) becomes a table
+    /// completion offers, with its columns. The oldest are dropped past the worker's limit.
+    fn remember_result_table(&mut self, name: &str, table: &crate::data::Table) {
+        let columns: Vec<_> = table
+            .columns()
+            .iter()
+            .map(|c| (c.name.clone(), c.kind()))
+            .collect();
+        for n in [name, "$last"] {
+            self.extra_tables.retain(|t| t.name != n);
+            self.extra_tables.push(TableSchema {
+                name: n.to_string(),
+                preview: false,
+                columns: columns.clone(),
+            });
+        }
+        let results = self
+            .extra_tables
+            .iter()
+            .filter(|t| t.name.starts_with('$'))
+            .count();
+        if results > crate::worker::refine::KEPT_RESULTS + 1
+            && let Some(pos) = self
+                .extra_tables
+                .iter()
+                .position(|t| t.name.starts_with('$') && t.name != "$last")
+        {
+            self.extra_tables.remove(pos);
+        }
+    }
+
+    /// Events about the schema refresh; false for every other event (which the caller
+    /// then handles). Kept results are noted as tables for completion on the way.
     pub(crate) fn on_schema_event(&mut self, event: &WorkerEvent) -> bool {
+        if let WorkerEvent::Finished { result, .. } = event
+            && let Some(name) = &result.origin.local_name
+        {
+            self.remember_result_table(name, &result.table);
+        }
         let Some(want) = self.schema_refresh else {
             return false;
         };
