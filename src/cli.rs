@@ -76,6 +76,9 @@ pub enum Commands {
     /// Open the workbench with data files as local tables (CSV, TSV, JSON, JSONL, saved
     /// results), each named after its file: `kqlhunt open logons.csv` → `logons | ...`.
     Open(OpenArgs),
+    /// The tenant's schema, for completion and the editor's lint.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +86,12 @@ pub struct OpenArgs {
     /// The files to open.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SchemaCommand {
+    /// Fetch the tenant's tables and columns (one query) and cache them for the workbench.
+    Refresh,
 }
 
 #[derive(Subcommand, Debug)]
@@ -370,6 +379,51 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     if !failures.is_empty() {
         bail!("{} of {} queries failed", failures.len(), queries.len());
     }
+    Ok(())
+}
+
+/// `kqlhunt schema refresh`: one query through the worker (and its quota) asks the tenant
+/// for its tables' columns; they are cached where the workbench loads them at start.
+pub async fn schema_refresh(global: &GlobalArgs) -> anyhow::Result<()> {
+    use crate::worker::schema::{cache_path, save, tables_from_result};
+    use crate::worker::{Command, QueryId, WorkerEvent};
+    let profile = resolve_profile(global)?;
+    let tables = crate::worker::refine::LocalTables::new();
+    let backend = build_backend(&profile, &tables)?;
+    if backend.kind() == BackendKind::Local {
+        bail!("the local backend has no tenant schema; choose a tenant profile (--profile)");
+    }
+    let paths = Paths::discover().context("no data directory on this system; set KQLHUNT_HOME")?;
+    let mut worker = crate::worker::spawn(backend, worker_options(&profile, &tables)?);
+    worker
+        .commands
+        .send(Command::RefreshSchema { id: QueryId(0) })
+        .await
+        .context("the worker stopped unexpectedly")?;
+    let result = loop {
+        match worker.events.recv().await {
+            Some(WorkerEvent::Finished { result, .. }) => break result,
+            Some(WorkerEvent::Failed { error, .. }) => return Err(error.into()),
+            Some(_) => continue,
+            None => bail!("the worker stopped unexpectedly"),
+        }
+    };
+    let _ = worker.commands.try_send(Command::Shutdown);
+    let tables = tables_from_result(&result)?;
+    let path = cache_path(
+        &paths.data_dir,
+        profile.tenant.as_ref().map(|t| t.value.as_str()),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    save(&path, &tables, now).with_context(|| format!("cannot write {}", path.display()))?;
+    let columns: usize = tables.iter().map(|t| t.columns.len()).sum();
+    println!(
+        "{} tables, {columns} columns cached in {} (used for 7 days)",
+        tables.len(),
+        path.display()
+    );
     Ok(())
 }
 

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
             Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path(),
             Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
             Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
+            Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await,
             Some(Commands::Open(args)) => {
                 let options = LoopOptions {
                     exit_after_first_frame: cli.exit_after_first_frame,
@@ -82,9 +83,14 @@ async fn workbench(
         kqlhunt::cli::worker_options(&profile, &tables)?,
     );
     let mut app = App::new(backend.kind(), Theme::from_env());
+    if let Some(paths) = Paths::discover() {
+        let tenant = profile.tenant.as_ref().map(|t| t.value.as_str());
+        app.load_cached_schema(&worker::schema::cache_path(&paths.data_dir, tenant));
+    }
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));
     }
+    app.extra_tables = tui::schema::table_schemas(&tables);
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();

@@ -197,6 +197,7 @@ pub fn lint_parsed(parsed: &Parsed, src: &str, opts: &LintOptions) -> Vec<LintDi
         out: Vec::new(),
         lets: vec![HashMap::new()],
         depth: 0,
+        record: None,
     };
     scopes.script(&parsed.script);
     out.append(&mut scopes.out);
@@ -215,6 +216,66 @@ pub fn lint_parsed(parsed: &Parsed, src: &str, opts: &LintOptions) -> Vec<LintDi
     out.sort_by_key(|d| (d.span.start, d.span.end, d.code));
     out.dedup();
     out
+}
+
+// ---- scopes for completion ----------------------------------------------------------------
+
+/// A top-level `let` as completion sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LetScope {
+    pub name: String,
+    /// End of the `let` statement: the name is usable after it.
+    pub end: usize,
+    /// `None` for a scalar; `Some(None)` for rows whose columns are unknown.
+    pub columns: Option<Option<Vec<String>>>,
+    /// A user function (`let f = (x: int) { ... }`).
+    pub function: bool,
+}
+
+/// `join` / `lookup` sides: (operator start, left columns, right columns).
+pub type JoinScope = (usize, Option<Vec<String>>, Option<Vec<String>>);
+
+/// Which columns the scope tracker saw at each operator, for completion. Offsets are into
+/// the parsed text; `None` columns mean the tracker could not know them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScopeMap {
+    /// (operator start, columns flowing into the operator).
+    pub ops: Vec<(usize, Option<Vec<String>>)>,
+    /// `join` / `lookup`: (operator start, left columns, right columns).
+    pub joins: Vec<JoinScope>,
+    /// Top-level `let` statements, in order.
+    pub lets: Vec<LetScope>,
+    /// When set, only the operator starting here is recorded (columns are cloned per
+    /// recorded operator, which adds up on long pipelines).
+    pub only: Option<usize>,
+}
+
+impl ScopeMap {
+    /// The columns flowing into the operator that starts at `start`.
+    pub fn op_input(&self, start: usize) -> Option<&[String]> {
+        self.ops
+            .iter()
+            .find(|(s, _)| *s == start)
+            .and_then(|(_, c)| c.as_deref())
+    }
+}
+
+/// Runs the column-scope tracker over `parsed` and records the columns in scope at every
+/// operator (the same tracking lint reports unknown columns from), or only at the operator
+/// starting at `only`.
+pub fn scopes(parsed: &Parsed, schema: &DefenderSchema, only: Option<usize>) -> ScopeMap {
+    let mut checker = ScopeChecker {
+        schema,
+        out: Vec::new(),
+        lets: vec![HashMap::new()],
+        depth: 0,
+        record: Some(ScopeMap {
+            only,
+            ..ScopeMap::default()
+        }),
+    };
+    checker.script(&parsed.script);
+    checker.record.unwrap_or_default()
 }
 
 // ---- helpers ----------------------------------------------------------------------------
@@ -354,6 +415,13 @@ enum Cols {
 }
 
 impl Cols {
+    fn names(&self) -> Option<Vec<String>> {
+        match self {
+            Cols::Known(c) => Some(c.clone()),
+            Cols::Unknown => None,
+        }
+    }
+
     fn has(&self, name: &str) -> bool {
         match self {
             Cols::Known(c) => c.iter().any(|n| n == name),
@@ -432,6 +500,8 @@ struct ScopeChecker<'a> {
     /// Innermost last: function bodies push their parameters.
     lets: Vec<HashMap<String, Binding>>,
     depth: usize,
+    /// Filled when completion asks where which columns are in scope.
+    record: Option<ScopeMap>,
 }
 
 impl ScopeChecker<'_> {
@@ -461,6 +531,22 @@ impl ScopeChecker<'_> {
             match st {
                 Statement::Let(l) => {
                     let b = self.let_value(&l.value);
+                    if self.lets.len() == 1
+                        && let Some(r) = &mut self.record
+                    {
+                        r.lets.push(LetScope {
+                            name: l.name.name.clone(),
+                            end: l.span.end,
+                            columns: match &b {
+                                Binding::Scalar => None,
+                                Binding::Tabular(rel) | Binding::Function(Some(rel)) => {
+                                    Some(rel.cols.names())
+                                }
+                                Binding::Function(None) => Some(None),
+                            },
+                            function: matches!(l.value, LetValue::Function(_)),
+                        });
+                    }
                     self.bind(&l.name.name, b);
                 }
                 Statement::Query(t) => {
@@ -559,6 +645,11 @@ impl ScopeChecker<'_> {
         self.depth += 1;
         let mut rel = self.source(&t.source);
         for op in &t.ops {
+            if let Some(r) = &mut self.record
+                && r.only.is_none_or(|at| at == op.span.start)
+            {
+                r.ops.push((op.span.start, rel.cols.names()));
+            }
             rel = self.op(op, rel);
         }
         self.depth -= 1;
@@ -611,7 +702,7 @@ impl ScopeChecker<'_> {
             });
             return rel;
         }
-        if !name.starts_with('$') && !name.is_empty() {
+        if !name.starts_with('$') && !name.is_empty() && self.record.is_none() {
             let mut candidates: Vec<&str> = self.schema.table_names().collect();
             let lets: Vec<String> = self
                 .lets
@@ -745,7 +836,12 @@ impl ScopeChecker<'_> {
     }
 
     fn column(&mut self, name: &str, span: Span, cols: &Cols) {
-        if cols.has(name) || name.starts_with('$') || self.binding(name).is_some() {
+        // Recording scopes for completion needs no findings (nor their "did you mean").
+        if self.record.is_some()
+            || cols.has(name)
+            || name.starts_with('$')
+            || self.binding(name).is_some()
+        {
             return;
         }
         let Cols::Known(known) = cols else { return };
@@ -1038,6 +1134,12 @@ impl ScopeChecker<'_> {
 
     fn join(&mut self, span: Span, j: &Join, mut left: Rel, lookup: bool) -> Rel {
         let mut right = self.tabular(&j.right);
+        if let Some(r) = &mut self.record
+            && r.only.is_none_or(|at| at == span.start)
+        {
+            r.joins
+                .push((span.start, left.cols.names(), right.cols.names()));
+        }
         for c in &j.on {
             match c {
                 JoinCondition::Same(id) => {

@@ -6,6 +6,7 @@
 //! [`query_ranges`] / [`query_at`]. Nothing here panics on any input.
 
 pub mod ast;
+pub mod complete;
 pub mod diag;
 pub mod highlight;
 pub mod keywords;
@@ -15,6 +16,7 @@ pub mod lint_cli;
 pub mod lint_names;
 pub mod literal;
 pub mod parser;
+pub mod signatures;
 pub mod span;
 pub mod split;
 pub mod visit;

@@ -16,7 +16,7 @@ use super::keymap::{self, Action, Context};
 use super::theme::Theme;
 use super::{help, layout};
 use crate::backend::{BackendKind, RunError, RunRequest};
-use crate::data::ResultSet;
+use crate::data::{DefenderSchema, ResultSet, TableSchema};
 use crate::quota::QuotaSnapshot;
 use crate::worker::{Command, QueryId, WorkerEvent};
 
@@ -82,6 +82,18 @@ pub struct App {
     pub outbox: Vec<Command>,
     pub should_quit: bool,
     next_id: u64,
+    /// The open completion list, if any.
+    pub completion: Option<super::completion::CompletionState>,
+    /// The signature hint under the editor.
+    pub signature: super::completion::SignatureCache,
+    /// The schema completion uses: bundled, or refreshed from the tenant.
+    pub schema: Arc<DefenderSchema>,
+    /// Tables the backend holds beyond the schema (opened files, saved results).
+    pub extra_tables: Vec<TableSchema>,
+    /// The schema refresh in flight.
+    pub schema_refresh: Option<QueryId>,
+    /// Where a refreshed schema is cached (`None`: not saved).
+    pub schema_cache: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -103,6 +115,12 @@ impl App {
             outbox: Vec::new(),
             should_quit: false,
             next_id: 1,
+            completion: None,
+            signature: Default::default(),
+            schema: Arc::new(DefenderSchema::bundled().clone()),
+            extra_tables: Vec::new(),
+            schema_refresh: None,
+            schema_cache: None,
         }
     }
 
@@ -116,6 +134,7 @@ impl App {
             Event::Paste(text) => {
                 if self.overlay.is_none() {
                     self.focus = Focus::Editor;
+                    self.completion = None;
                     self.editor.paste(&text);
                 }
                 true
@@ -139,13 +158,18 @@ impl App {
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
             None => {}
         }
+        if self.on_completion_key(key) {
+            return;
+        }
         match keymap::lookup(self.context(), &key) {
+            Some(Action::Complete) => return self.open_completion(),
             Some(action) => self.act(action),
             None if self.focus == Focus::Editor => {
                 self.editor.input(key);
             }
             None => {}
         }
+        self.after_key_for_completion(key);
     }
 
     fn act(&mut self, action: Action) {
@@ -185,6 +209,8 @@ impl App {
             Action::LastColumn => self.grid.end(),
             Action::Top => self.grid.top(),
             Action::Bottom => self.grid.bottom(),
+            Action::Complete => self.open_completion(),
+            Action::RefreshSchema => self.refresh_schema(),
             Action::EditorBuiltin => {}
         }
     }
@@ -257,8 +283,7 @@ impl App {
             self.notice = Some("Nothing to run: type a query first.".into());
             return;
         };
-        let id = QueryId(self.next_id);
-        self.next_id += 1;
+        let id = self.alloc_query_id();
         let query = text[range.clone()].to_string();
         self.outbox.push(Command::Run {
             id,
@@ -273,6 +298,13 @@ impl App {
         });
     }
 
+    /// A fresh id for a command to the worker.
+    pub(crate) fn alloc_query_id(&mut self) -> QueryId {
+        let id = QueryId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
     fn cancel(&mut self) {
         if let Some(running) = &self.running {
             self.outbox.push(Command::Cancel { id: running.id });
@@ -284,6 +316,9 @@ impl App {
 
     /// Apply one event from the worker.
     pub fn on_worker_event(&mut self, event: WorkerEvent) {
+        if self.on_schema_event(&event) {
+            return;
+        }
         let is_current = |app: &App, id: QueryId| app.running.as_ref().is_some_and(|r| r.id == id);
         match event {
             WorkerEvent::Ready { description } => self.backend_info = Some(description),
@@ -343,9 +378,12 @@ impl App {
         let [main, status] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
         let (editor_area, results_area) = layout::split_panes(main);
-        layout::draw_editor(self, frame, editor_area);
+        let cursor = layout::draw_editor(self, frame, editor_area);
         layout::draw_results(self, frame, results_area);
         super::status::draw(self, frame, status, now);
+        if let (Some(state), Some(cursor)) = (&mut self.completion, cursor) {
+            super::completion::draw(frame, state, cursor, main, &self.theme);
+        }
         match &self.overlay {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),

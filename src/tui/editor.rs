@@ -233,6 +233,26 @@ impl Editor {
         changed
     }
 
+    /// Replace the byte range `range` of [`Editor::text`] with `text` and put the cursor
+    /// `caret` bytes into it (accepting a completion). The yank buffer is left alone.
+    pub fn replace_range(&mut self, range: Range<usize>, text: &str, caret: usize) -> bool {
+        let full = self.text();
+        let (Some(old), Some(_)) = (full.get(range.clone()), text.get(..caret)) else {
+            return false;
+        };
+        let yank = self.textarea.yank_text();
+        self.textarea.cancel_selection();
+        self.set_cursor_byte_offset(range.start);
+        let mut changed = self.textarea.delete_str(old.chars().count());
+        changed |= self.textarea.insert_str(text);
+        self.textarea.set_yank_text(yank);
+        if changed {
+            self.touch();
+        }
+        self.set_cursor_byte_offset(range.start + caret);
+        changed
+    }
+
     pub fn undo(&mut self) -> bool {
         let changed = self.textarea.undo();
         if changed {

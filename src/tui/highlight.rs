@@ -43,7 +43,16 @@ pub fn severity_style(theme: &Theme, severity: Severity) -> Style {
 /// Diagnostics for one query's text, spans relative to the query: the same findings
 /// `kqlhunt lint` prints (syntax, schema, time filters...), with the code in the message.
 pub fn diagnose(query: &str) -> Vec<Diagnostic> {
-    crate::kql::lint::lint(query)
+    diagnose_with(query, crate::data::DefenderSchema::bundled())
+}
+
+/// [`diagnose`] against another schema (the bundled one merged with the tenant's).
+pub fn diagnose_with(query: &str, schema: &crate::data::DefenderSchema) -> Vec<Diagnostic> {
+    let opts = crate::kql::lint::LintOptions {
+        schema,
+        ..crate::kql::lint::LintOptions::bundled()
+    };
+    crate::kql::lint::lint_with(query, &opts)
         .into_iter()
         .map(|d| Diagnostic {
             span: d.span,
@@ -59,6 +68,8 @@ struct DiagnosticCache {
     by_query: HashMap<String, Vec<Diagnostic>>,
     /// Every diagnostic of the buffer, spans into the whole text, in source order.
     current: Vec<Diagnostic>,
+    /// The schema lint checks against when not the bundled one.
+    schema: Option<std::sync::Arc<crate::data::DefenderSchema>>,
 }
 
 impl DiagnosticCache {
@@ -71,7 +82,10 @@ impl DiagnosticCache {
             };
             let diags = match self.by_query.remove(query) {
                 Some(d) => d,
-                None => diagnose(query),
+                None => match &self.schema {
+                    Some(schema) => diagnose_with(query, schema),
+                    None => diagnose(query),
+                },
             };
             current.extend(diags.iter().map(|d| Diagnostic {
                 span: Span::new(d.span.start + range.start, d.span.end + range.start),
@@ -115,6 +129,13 @@ impl Highlighter {
         editor.set_spans(spans);
         self.done_for = Some((revision, theme.clone()));
         true
+    }
+
+    /// Lint against `schema` from now on (a tenant schema merged over the bundled one).
+    pub fn set_schema(&mut self, schema: std::sync::Arc<crate::data::DefenderSchema>) {
+        self.diagnostics.schema = Some(schema);
+        self.diagnostics.by_query.clear();
+        self.done_for = None;
     }
 
     /// The diagnostics of the whole buffer as of the last refresh (spans into

@@ -49,6 +49,10 @@ pub enum Action {
     LastColumn,
     Top,
     Bottom,
+    /// Open the completion list at the cursor.
+    Complete,
+    /// Fetch the tenant's schema (one query).
+    RefreshSchema,
     /// Handled by the editor widget itself; listed for the help overlay.
     EditorBuiltin,
 }
@@ -135,6 +139,13 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: C::Global,
+        chords: &[key(K::F(6))],
+        keys: "F6",
+        action: A::RefreshSchema,
+        help: "refresh the schema from the tenant (one query)",
+    },
+    Binding {
+        context: C::Global,
         chords: &[ctrl(K::Char('q'))],
         keys: "Ctrl+Q",
         action: A::Quit,
@@ -145,7 +156,7 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[key(K::Tab)],
         keys: "Tab  Shift+Tab",
         action: A::FocusNext,
-        help: "move focus between editor and results",
+        help: "switch editor/results (Tab inserts when completing)",
     },
     Binding {
         context: C::Global,
@@ -195,6 +206,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: "Ctrl+V",
         action: A::PasteYank,
         help: "paste what Ctrl+C / Ctrl+X took",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[ctrl(K::Char(' '))],
+        keys: "Ctrl+Space",
+        action: A::Complete,
+        help: "complete; ↑↓ pick, Enter/Tab insert, Esc close",
     },
     Binding {
         context: C::Editor,
@@ -365,6 +383,17 @@ mod tests {
         assert_eq!(
             lookup(C::Grid, &ev(K::Char('?'), KeyModifiers::SHIFT)),
             Some(A::Help)
+        );
+    }
+
+    #[test]
+    fn ctrl_space_completes_in_the_editor_only() {
+        let ctrl_space = ev(K::Char(' '), KeyModifiers::CONTROL);
+        assert_eq!(lookup(C::Editor, &ctrl_space), Some(A::Complete));
+        assert_eq!(lookup(C::Grid, &ctrl_space), None);
+        assert_eq!(
+            lookup(C::Editor, &ev(K::Char(' '), KeyModifiers::NONE)),
+            None
         );
     }
 

@@ -3,7 +3,7 @@
 //! here panics on any size.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -36,7 +36,9 @@ fn pane_block<'a>(app: &App, title: Vec<Span<'a>>, focused: bool) -> Block<'a> {
         .title(Line::from(title))
 }
 
-pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) {
+/// Draws the editor pane; returns the screen cell of the cursor when the editor has focus
+/// (where the completion list goes).
+pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) -> Option<Position> {
     app.highlighter.refresh(&mut app.editor, &app.theme);
     let focused = app.focus == Focus::Editor && app.overlay.is_none();
     let mut title = vec![Span::styled(" Query ", app.theme.title)];
@@ -47,7 +49,23 @@ pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) {
             app.theme.dim,
         ));
     }
-    let block = pane_block(app, title, focused);
+    let mut block = pane_block(app, title, focused);
+    if focused {
+        let offset = app.editor.cursor_byte_offset();
+        let diagnostic = app
+            .highlighter
+            .diagnostic_at(offset)
+            .map(|d| (d.message.clone(), d.is_error()));
+        let signature = app.signature.get(&app.editor).map(str::to_string);
+        let hint = super::completion::hint_line(
+            signature.as_deref(),
+            diagnostic.as_ref().map(|(m, e)| (m.as_str(), *e)),
+            &app.theme,
+        );
+        if let Some(hint) = hint {
+            block = block.title_bottom(hint);
+        }
+    }
     let text_area = EditorView::new(&app.editor, &app.theme)
         .block(block.clone())
         .text_area(area);
@@ -59,9 +77,11 @@ pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) {
         .block(block);
     // The cursor position is only known once the view has scrolled while rendering.
     frame.render_widget(&view, area);
-    if let Some(pos) = view.cursor_position(area) {
+    let pos = view.cursor_position(area);
+    if let Some(pos) = pos {
         frame.set_cursor_position(pos);
     }
+    pos
 }
 
 /// The results pane: a one-line banner for errors and truncation, then the grid.

@@ -4,12 +4,14 @@
 pub mod app;
 pub mod chart;
 pub mod clipboard;
+pub mod completion;
 pub mod editor;
 pub mod grid;
 pub mod help;
 pub mod highlight;
 pub mod keymap;
 pub mod layout;
+pub mod schema;
 pub mod status;
 pub mod terminal;
 pub mod theme;

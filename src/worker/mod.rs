@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod local;
 pub mod refine;
+pub mod schema;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -38,6 +39,11 @@ pub enum Command {
         fresh: bool,
     },
     Cancel {
+        id: QueryId,
+    },
+    /// Ask the tenant for its tables' columns (one quota call, see `schema`); the answer
+    /// comes back as `Finished { id, .. }` with TableName/ColumnName/ColumnType rows.
+    RefreshSchema {
         id: QueryId,
     },
     Shutdown,
@@ -224,6 +230,7 @@ impl Worker {
                     None | Some(Command::Shutdown) => break,
                     Some(Command::Run { id, request, fresh }) => self.on_run(id, request, fresh),
                     Some(Command::Cancel { id }) => self.on_cancel(id),
+                    Some(Command::RefreshSchema { id }) => self.on_run(id, schema::refresh_request(), true),
                 },
                 Some(done) = self.done_rx.recv() => self.on_done(done),
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
