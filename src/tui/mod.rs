@@ -13,6 +13,7 @@ pub mod layout;
 pub mod status;
 pub mod terminal;
 pub mod theme;
+pub mod view;
 
 use std::time::{Duration, Instant};
 
