@@ -4,10 +4,12 @@
 pub mod app;
 pub mod chart;
 pub mod clipboard;
+pub mod detail;
 pub mod editor;
 pub mod grid;
 pub mod help;
 pub mod highlight;
+pub mod inspect;
 pub mod keymap;
 pub mod layout;
 pub mod status;
