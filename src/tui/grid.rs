@@ -514,8 +514,8 @@ impl StatefulWidget for &Grid<'_> {
             let column = &columns[c];
             let mut name = escape_control(&column.name).into_owned();
             match self.sort {
-                Some((sorted, false)) if sorted == c => name.push('▲'),
-                Some((sorted, true)) if sorted == c => name.push('▼'),
+                Some((sorted, false)) if sorted == c => name.insert(0, '▲'),
+                Some((sorted, true)) if sorted == c => name.insert(0, '▼'),
                 _ => {}
             }
             let name = truncate_to_width(&name, usize::from(w));
