@@ -170,7 +170,14 @@ fn grid_rows(lines: &[String]) -> Vec<String> {
 /// Cells of the grid rows between char positions `from` and `from + len`.
 fn chars_at(rows: &[String], from: usize, len: usize) -> Vec<String> {
     rows.iter()
-        .map(|r| r.chars().skip(from).take(len).collect::<String>().trim().to_string())
+        .map(|r| {
+            r.chars()
+                .skip(from)
+                .take(len)
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
         .collect()
 }
 
@@ -291,7 +298,11 @@ fn hidden_and_frozen_columns() {
     ch(&mut app, '-');
     let (_, lines) = screen(&mut app, 110, 22);
     assert!(!lines.iter().any(|l| l.contains("DeviceName")));
-    assert_eq!(app.grid.selected_column(), Some(2), "FileName takes its place");
+    assert_eq!(
+        app.grid.selected_column(),
+        Some(2),
+        "FileName takes its place"
+    );
     ch(&mut app, '+');
     let (_, lines) = screen(&mut app, 110, 22);
     assert!(lines.iter().any(|l| l.contains("DeviceName")));
@@ -431,7 +442,13 @@ fn copies_write_osc52_to_the_terminal_writer_in_shown_order() {
     // The row as JSON (Alt+Y).
     key(&mut app, KeyCode::Char('Y'), KeyModifiers::ALT);
     let payload = app.copies[0].clone();
-    assert!(payload.text.starts_with(r#"[{"Timestamp":"2025-03-01T10:00:00.0000000Z","DeviceName":"wks-03""#), "{}", payload.text);
+    assert!(
+        payload
+            .text
+            .starts_with(r#"[{"Timestamp":"2025-03-01T10:00:00.0000000Z","DeviceName":"wks-03""#),
+        "{}",
+        payload.text
+    );
     let mut terminal: Vec<u8> = Vec::new();
     app.flush_copies(&Env::default(), &mut terminal);
     assert_eq!(terminal, clipboard::osc52(&payload.text).into_bytes());
@@ -452,10 +469,7 @@ fn timechart() -> ResultSet {
         ),
         Column::new(
             "Logons",
-            column_from_values(
-                Kind::Long,
-                (0..24).map(|i| Value::Long((i * 7) % 30 + i)),
-            ),
+            column_from_values(Kind::Long, (0..24).map(|i| Value::Long((i * 7) % 30 + i))),
         ),
     ])
     .unwrap();
@@ -508,7 +522,10 @@ fn charts_show_when_asked_and_flip_with_v() {
     ch(&mut app, 'v');
     assert!(!app.chart.show);
     let notice = app.notice.clone().unwrap();
-    assert!(notice.starts_with("no chart: ") && !notice.contains('\n'), "{notice}");
+    assert!(
+        notice.starts_with("no chart: ") && !notice.contains('\n'),
+        "{notice}"
+    );
 }
 
 #[test]
@@ -538,10 +555,7 @@ fn each_run_gets_a_tab_and_earlier_ones_keep_their_place() {
     }
     assert_eq!(app.tabs.len(), 50);
     assert_eq!(app.tab, 49);
-    assert_eq!(
-        app.tabs[0].result.origin.local_name.as_deref(),
-        Some("$13")
-    );
+    assert_eq!(app.tabs[0].result.origin.local_name.as_deref(), Some("$13"));
 }
 
 fn no_raw_controls(term: &Terminal<TestBackend>) {

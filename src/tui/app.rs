@@ -30,10 +30,14 @@ pub enum Focus {
 /// A modal on top of the panes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
     /// The grid's quick-filter prompt (`/`), with what is typed so far.
-    Filter { text: String },
+    Filter {
+        text: String,
+    },
     /// The selected row, listed vertically.
     Detail(Box<super::detail::Detail>),
 }
@@ -370,15 +374,18 @@ impl App {
         match &mut self.overlay {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
-            Some(Overlay::Filter { text }) => super::grid_actions::draw_filter_prompt(
-                frame,
-                status,
-                text,
-                &self.theme,
-            ),
+            Some(Overlay::Filter { text }) => {
+                super::grid_actions::draw_filter_prompt(frame, status, text, &self.theme)
+            }
             Some(Overlay::Detail(detail)) => {
                 if let Some(result) = &self.result {
-                    super::detail::draw(detail, &result.table, area, frame.buffer_mut(), &self.theme);
+                    super::detail::draw(
+                        detail,
+                        &result.table,
+                        area,
+                        frame.buffer_mut(),
+                        &self.theme,
+                    );
                 }
             }
             None => {}

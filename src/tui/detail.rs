@@ -78,8 +78,9 @@ impl Detail {
         let value_w = usize::from(width).saturating_sub(name_w + 3).max(8);
         let mut out = Vec::new();
         for (c, column) in cols.iter().enumerate() {
-            let name = crate::data::format::truncate_to_width(&escape_control(&column.name), name_w)
-                .into_owned();
+            let name =
+                crate::data::format::truncate_to_width(&escape_control(&column.name), name_w)
+                    .into_owned();
             if self.row >= column.data.len() {
                 continue;
             }
@@ -120,7 +121,11 @@ impl Detail {
         let indent = "  ".repeat(depth);
         let children: Vec<(String, &J)> = match json {
             J::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            J::Array(a) => a.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+            J::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i.to_string(), v))
+                .collect(),
             scalar => {
                 let text = format!(
                     "{indent}{label}{}",
@@ -148,9 +153,20 @@ impl Detail {
                 J::Object(_) => format!("{}: ", escape_control(&key)),
                 _ => format!("{key}: "),
             };
-            self.tree(child, &format!("{path}/{key}"), depth + 1, &label, width, out);
+            self.tree(
+                child,
+                &format!("{path}/{key}"),
+                depth + 1,
+                &label,
+                width,
+                out,
+            );
         }
-        let close = if matches!(json, J::Object(_)) { "}" } else { "]" };
+        let close = if matches!(json, J::Object(_)) {
+            "}"
+        } else {
+            "]"
+        };
         out.push(DetailLine {
             name: String::new(),
             text: format!("{indent}{close}"),
@@ -216,11 +232,21 @@ fn cap_str(s: &str) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} more bytes)", &s[..end], group_digits(s.len() - end))
+    format!(
+        "{}… ({} more bytes)",
+        &s[..end],
+        group_digits(s.len() - end)
+    )
 }
 
 /// Break escaped `text` into lines of at most `width` cells.
-fn wrap_into(text: &str, width: usize, node: Option<String>, open: bool, out: &mut Vec<DetailLine>) {
+fn wrap_into(
+    text: &str,
+    width: usize,
+    node: Option<String>,
+    open: bool,
+    out: &mut Vec<DetailLine>,
+) {
     let width = width.max(1);
     let mut line = String::new();
     let mut used = 0;
@@ -284,7 +310,11 @@ pub fn draw(detail: &mut Detail, table: &Table, area: Rect, buf: &mut Buffer, th
     } else if detail.cursor >= detail.scroll + h {
         detail.scroll = detail.cursor + 1 - h;
     }
-    let name_w = lines.iter().map(|l| display_width(&l.name)).max().unwrap_or(0);
+    let name_w = lines
+        .iter()
+        .map(|l| display_width(&l.name))
+        .max()
+        .unwrap_or(0);
     let shown: Vec<Line> = lines
         .iter()
         .enumerate()
@@ -338,7 +368,11 @@ mod tests {
         d.width = 30;
         let lines = d.lines(&t, 30);
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-        assert!(texts.iter().all(|l| !l.contains('\x1b') && !l.contains('\u{202e}')));
+        assert!(
+            texts
+                .iter()
+                .all(|l| !l.contains('\x1b') && !l.contains('\u{202e}'))
+        );
         assert!(texts.iter().all(|l| display_width(l) <= 30 - 8));
         let tree_at = lines.iter().position(|l| l.name == "Extra").unwrap();
         assert_eq!(lines[tree_at].text, "▾ {");

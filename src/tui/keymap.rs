@@ -567,9 +567,8 @@ mod tests {
     fn no_chord_is_bound_twice_where_it_applies() {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
-                let overlap = a.context == b.context
-                    || a.context == C::Global
-                    || b.context == C::Global;
+                let overlap =
+                    a.context == b.context || a.context == C::Global || b.context == C::Global;
                 for chord in a.chords {
                     assert!(
                         !(overlap && b.chords.contains(chord)),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
 use crate::data::format::plain_text;
-use crate::data::{SortKey, Table};
+use crate::data::{SortKey, Table, ValueRef};
 
 /// Sort by one column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,14 @@ impl Filter {
         if self.needle.is_empty() {
             return true;
         }
-        contains_ignore_case(&plain_text(value), &self.needle)
+        match value {
+            ValueRef::Null => false,
+            // Strings borrow; dynamic values are searched as their JSON text (no parse).
+            ValueRef::String(s) | ValueRef::Dynamic(s) => contains_ignore_case(s, &self.needle),
+            // Formatting numbers and times costs; skip it when the needle cannot occur.
+            v if !could_occur(v, &self.needle) => false,
+            v => contains_ignore_case(&plain_text(v), &self.needle),
+        }
     }
 
     /// Whether any cell of the row matches.
@@ -76,6 +83,21 @@ impl Filter {
             None => (0..table.columns().len()).any(|c| self.cell_matches(table, row, c)),
         }
     }
+}
+
+/// Whether `needle` (lower-cased) could be in the text of a non-string value at all, judged
+/// by the characters that value's text can hold.
+fn could_occur(value: ValueRef<'_>, needle: &str) -> bool {
+    let allowed: &dyn Fn(char) -> bool = match value {
+        ValueRef::Int(_) | ValueRef::Long(_) => &|c| c.is_ascii_digit() || c == '-',
+        ValueRef::Real(_) => &|c: char| c.is_ascii_digit() || "-+.einftyav".contains(c),
+        ValueRef::DateTime(_) => &|c: char| c.is_ascii_digit() || "-:.tz".contains(c),
+        ValueRef::TimeSpan(_) => &|c: char| c.is_ascii_digit() || "-:.".contains(c),
+        ValueRef::Guid(_) => &|c: char| c.is_ascii_hexdigit() || c == '-',
+        ValueRef::Bool(_) => &|c: char| "truefals".contains(c),
+        _ => &|_| true,
+    };
+    needle.chars().all(allowed)
 }
 
 /// Substring search with `needle` already lower-cased; ASCII text is compared in place.
@@ -167,7 +189,9 @@ impl ViewState {
 
     /// The table row shown at view position `row`.
     pub fn table_row(&self, row: usize) -> usize {
-        self.rows.as_ref().map_or(row, |r| r.get(row).copied().unwrap_or(row))
+        self.rows
+            .as_ref()
+            .map_or(row, |r| r.get(row).copied().unwrap_or(row))
     }
 
     /// Shown rows in order (allocates the identity for an unsorted, unfiltered view).
@@ -294,6 +318,16 @@ mod tests {
     }
 
     #[test]
+    fn kinds_skip_needles_their_text_cannot_hold() {
+        assert!(could_occur(ValueRef::Long(5), "-5"));
+        assert!(!could_occur(ValueRef::Long(5), "5x"));
+        assert!(could_occur(ValueRef::DateTime(0), "1970-01-01t00"));
+        assert!(could_occur(ValueRef::Real(f64::NAN), "nan"));
+        assert!(!could_occur(ValueRef::Guid(0), "g"));
+        assert!(could_occur(ValueRef::Bool(true), "true"));
+    }
+
+    #[test]
     fn next_match_wraps_both_ways() {
         let t = table();
         let f = Filter::parse(&t, "a").unwrap();
@@ -301,7 +335,10 @@ mod tests {
         let cols = vec![0, 1];
         assert_eq!(next_match(&t, &rows, &cols, &f, (0, 1), true), Some((1, 1)));
         assert_eq!(next_match(&t, &rows, &cols, &f, (2, 1), true), Some((0, 1)));
-        assert_eq!(next_match(&t, &rows, &cols, &f, (0, 1), false), Some((2, 1)));
+        assert_eq!(
+            next_match(&t, &rows, &cols, &f, (0, 1), false),
+            Some((2, 1))
+        );
         assert_eq!(next_match(&t, &[], &cols, &f, (0, 0), true), None);
     }
 
