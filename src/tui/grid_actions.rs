@@ -102,11 +102,7 @@ impl App {
             Action::Narrower => self.grid.widen(-2),
             Action::Wider => self.grid.widen(2),
             Action::Freeze => self.grid.toggle_freeze(),
-            Action::HideColumn => {
-                if !self.grid.hide_selected() {
-                    self.notice = Some("The last shown column stays; + shows all.".into());
-                }
-            }
+            Action::HideColumn => self.hide_column(),
             Action::ShowColumns => self.grid.show_all(),
             Action::Detail => self.open_detail(),
             Action::WhereEq => self.inspect(Op::Eq),
@@ -121,6 +117,12 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn hide_column(&mut self) {
+        if !self.grid.hide_selected() {
+            self.notice = Some("The last shown column stays; + shows all.".into());
         }
     }
 

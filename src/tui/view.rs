@@ -348,7 +348,7 @@ mod tests {
         let t = Arc::new(table());
         let a = jobs.spawn(t.clone(), None, None);
         let b = jobs.spawn(t, None, Filter::parse(&table(), "beta"));
-        let mut got = vec![jobs.wait().unwrap(), jobs.wait().unwrap()];
+        let mut got = [jobs.wait().unwrap(), jobs.wait().unwrap()];
         got.sort_by_key(|d| d.job);
         assert_eq!((got[0].job, got[0].rows.len()), (a, 4));
         assert_eq!((got[1].job, got[1].rows.clone()), (b, vec![1]));
