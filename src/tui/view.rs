@@ -17,18 +17,28 @@ pub struct Sort {
 }
 
 /// A quick filter: a case-insensitive substring, in any column or in one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Filter {
     /// What the analyst typed, for the title.
     pub text: String,
     pub column: Option<usize>,
     /// The needle, lower-cased.
     needle: String,
+    /// The needle as a case-insensitive literal search (SIMD-accelerated by `regex`).
+    matcher: regex::Regex,
 }
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.text, self.column) == (&other.text, other.column)
+    }
+}
+
+impl Eq for Filter {}
 
 impl Filter {
     /// `text` across all columns, or `Col:text` for one column when `Col` names a column
-    /// (case-insensitive). `None` for an empty filter.
+    /// (case-insensitive). `None` for an empty filter (or one too long to search for).
     pub fn parse(table: &Table, text: &str) -> Option<Filter> {
         if text.is_empty() {
             return None;
@@ -44,10 +54,15 @@ impl Filter {
             },
             None => (None, text),
         };
+        let matcher = regex::RegexBuilder::new(&regex::escape(needle))
+            .case_insensitive(true)
+            .build()
+            .ok()?;
         Some(Filter {
             text: text.to_string(),
             column,
             needle: needle.to_lowercase(),
+            matcher,
         })
     }
 
@@ -69,10 +84,10 @@ impl Filter {
         match value {
             ValueRef::Null => false,
             // Strings borrow; dynamic values are searched as their JSON text (no parse).
-            ValueRef::String(s) | ValueRef::Dynamic(s) => contains_ignore_case(s, &self.needle),
+            ValueRef::String(s) | ValueRef::Dynamic(s) => self.matcher.is_match(s),
             // Formatting numbers and times costs; skip it when the needle cannot occur.
             v if !could_occur(v, &self.needle) => false,
-            v => contains_ignore_case(&plain_text(v), &self.needle),
+            v => self.matcher.is_match(&plain_text(v)),
         }
     }
 
@@ -98,15 +113,6 @@ fn could_occur(value: ValueRef<'_>, needle: &str) -> bool {
         _ => &|_| true,
     };
     needle.chars().all(allowed)
-}
-
-/// Substring search with `needle` already lower-cased; ASCII text is compared in place.
-fn contains_ignore_case(hay: &str, needle: &str) -> bool {
-    if needle.is_ascii() {
-        let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
-    }
-    hay.to_lowercase().contains(needle)
 }
 
 /// Rows in display order for `sort` then `filter`: datetimes by time, numbers as numbers,
