@@ -15,8 +15,9 @@ use crate::data::{Kind, Table};
 
 /// The most of one value the overlay shows; the rest is counted.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
-/// Widest the name column gets.
-const NAME_WIDTH: usize = 24;
+/// Narrowest cap of the name column; wider screens give it up to a third of the width, so
+/// Defender's long names (`InitiatingProcessVersionInfoFileDescription`) stay whole.
+const MIN_NAME_WIDTH: usize = 16;
 
 /// Which record, where the cursor is, and which JSON nodes are folded the other way.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,7 +75,7 @@ impl Detail {
             .map(|c| display_width(&escape_control(&c.name)))
             .max()
             .unwrap_or(0)
-            .min(NAME_WIDTH);
+            .min((usize::from(width) / 3).max(MIN_NAME_WIDTH));
         let value_w = usize::from(width).saturating_sub(name_w + 3).max(8);
         let mut out = Vec::new();
         for (c, column) in cols.iter().enumerate() {
@@ -384,5 +385,18 @@ mod tests {
         assert_eq!(lines[tree_at + 2].text, "    ▸ b: […] 2 items");
         assert!(d.fold(&t, None));
         assert!(!d.fold(&t, Some(false)));
+    }
+
+    #[test]
+    fn long_column_names_stay_whole_on_a_wide_screen() {
+        let name = "InitiatingProcessVersionInfoFileDescription";
+        let t = Table::new(vec![Column::new(
+            name,
+            column_from_values(Kind::String, [Value::String("x".into())]),
+        )])
+        .unwrap();
+        let d = Detail::new(0, 0, 1);
+        assert_eq!(d.lines(&t, 140)[0].name, name);
+        assert_eq!(d.lines(&t, 48)[0].name.chars().count(), 16);
     }
 }

@@ -349,6 +349,7 @@ pub fn results_title(app: &App) -> Vec<Span<'static>> {
         // The tabs around the current one, as many as reasonably fit.
         let first = app.tab.saturating_sub(4);
         let last = (first + 8).min(app.tabs.len());
+        spans.push(Span::styled("· ", app.theme.dim));
         if first > 0 {
             spans.push(Span::styled("… ", app.theme.dim));
         }
