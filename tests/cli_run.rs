@@ -91,12 +91,8 @@ fn query_from_a_file_and_from_stdin() {
 fn errors_are_one_line_on_stderr_with_a_non_zero_exit() {
     for (args, expect) in [
         (
-            vec![
-                "run",
-                "-q",
-                "DeviceProcessEvents | summarize count() by FileName",
-            ],
-            "not supported locally: summarize",
+            vec!["run", "-q", "DeviceProcessEvents | evaluate autocluster()"],
+            "not supported locally: evaluate autocluster()",
         ),
         (
             vec!["run", "-q", "NoSuchTable | take 1"],

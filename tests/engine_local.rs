@@ -234,9 +234,9 @@ fn project_take_sort_count() {
 
 #[test]
 fn errors_are_clear_and_never_a_wrong_answer() {
-    let (kind, msg) = err("DeviceProcessEvents | summarize count() by FileName");
+    let (kind, msg) = err("DeviceProcessEvents | evaluate autocluster()");
     assert_eq!(kind, ErrorKind::Unsupported);
-    assert_eq!(msg, "summarize");
+    assert_eq!(msg, "evaluate autocluster()");
     let (kind, msg) = err("DeviceProcessEvents | where filename == 'x'");
     assert_eq!(kind, ErrorKind::Semantic);
     assert!(msg.contains("did you mean 'FileName'"), "{msg}");
@@ -245,9 +245,10 @@ fn errors_are_clear_and_never_a_wrong_answer() {
     assert!(msg.contains("DeviceProcessEvents"), "{msg}");
     let (kind, _) = err("DeviceProcessEvents | where FileName ==");
     assert_eq!(kind, ErrorKind::Syntax);
-    let (kind, msg) = err("DeviceProcessEvents | where base64_decode_tostring(FileName) == 'x'");
+    let (kind, msg) =
+        err("DeviceProcessEvents | where tostring(parse_user_agent(FileName, 'browser')) == 'x'");
     assert_eq!(kind, ErrorKind::Unsupported);
-    assert!(msg.contains("base64_decode_tostring"), "{msg}");
+    assert!(msg.contains("parse_user_agent"), "{msg}");
 }
 
 #[test]

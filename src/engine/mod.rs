@@ -2,18 +2,43 @@
 //! semantics. It backs the `local` backend (demo dataset, files, cached results). What it
 //! cannot run yet it refuses with "not supported locally: X" and the span, never with
 //! a silently different answer.
+//!
+//! How a query runs: `run` binds `let` statements in a `scope` (scalars, lazily run
+//! tables, functions) and resolves the query's source (`sources`, `union`, `search`,
+//! the Defender functions in `defender`); `ops` applies each operator, with the larger
+//! ones in their own files (`summarize` + `aggregate`, `join`, `mvexpand`, `parse`,
+//! `series`, `topnested`, `evaluate`). Expressions are bound by `scalar` (functions in
+//! `functions`) after `rewrite` has resolved what needs the scope: user functions,
+//! `toscalar`, and tables or arrays in `in` lists. `keys` hashes cells for grouping and
+//! joins.
 
+mod aggregate;
+mod defender;
+mod evaluate;
+pub mod functions;
+mod join;
+mod keys;
+mod mvexpand;
 mod ops;
+mod parse;
+mod rewrite;
+mod run;
 mod scalar;
+mod scope;
+mod search;
+mod series;
+mod sources;
 pub mod strings;
+mod summarize;
+mod topnested;
+mod union;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::data::Table;
-use crate::kql::ast::{Source, Statement, Tabular};
+use crate::data::{Kind, Table, Value};
 use crate::kql::span::Span;
 
 /// The tables a local query can name. Cloning is cheap: tables are shared.
@@ -70,10 +95,42 @@ pub struct ExecContext {
     /// Ticks since the Unix epoch.
     pub now: i64,
     pub cancel: CancellationToken,
+    /// Scalar `let` values in scope (and values the engine computed for `toscalar()`).
+    pub scalars: Arc<BTreeMap<String, (Kind, Value)>>,
+    /// The first error a scalar function raised while evaluating rows (functions return
+    /// values, not results, so they record it here and the engine reports it).
+    pub fault: Fault,
+}
+
+/// A shared slot for the first row-level error of a query.
+#[derive(Clone, Debug, Default)]
+pub struct Fault(Arc<std::sync::Mutex<Option<EngineError>>>);
+
+impl Fault {
+    /// Record `e` unless an earlier error is already recorded.
+    pub fn raise(&self, e: EngineError) {
+        if let Ok(mut slot) = self.0.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
+        }
+    }
+
+    fn take(&self) -> Option<EngineError> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
 }
 
 impl ExecContext {
-    fn check_cancelled(&self) -> Result<(), EngineError> {
+    /// The value and kind of a scalar `let` name in scope.
+    pub(crate) fn let_scalar(&self, name: &str) -> Option<(Kind, &Value)> {
+        self.scalars.get(name).map(|(k, v)| (*k, v))
+    }
+
+    pub(crate) fn check_cancelled(&self) -> Result<(), EngineError> {
+        if let Some(e) = self.fault.take() {
+            return Err(e);
+        }
         if self.cancel.is_cancelled() {
             Err(EngineError {
                 kind: ErrorKind::Cancelled,
@@ -140,72 +197,5 @@ pub fn execute(catalog: &Catalog, query: &str, ctx: &ExecContext) -> Result<Outp
     if let Some(d) = parsed.errors().next() {
         return Err(Loc(d.span).syntax(d.message.clone()));
     }
-    let mut result = None;
-    for statement in &parsed.script.statements {
-        match statement {
-            Statement::Query(tabular) => {
-                if result.is_some() {
-                    return Err(Loc(tabular.span)
-                        .unsupported("more than one query in a run; select the one to run"));
-                }
-                result = Some(tabular);
-            }
-            Statement::Let(l) => return Err(Loc(l.span).unsupported("let statements")),
-            other => return Err(Loc(other.span()).unsupported("this statement")),
-        }
-    }
-    let Some(tabular) = result else {
-        return Err(Loc(Span::empty(0)).syntax("there is no query to run"));
-    };
-    run_tabular(catalog, tabular, ctx)
-}
-
-fn run_tabular(
-    catalog: &Catalog,
-    tabular: &Tabular,
-    ctx: &ExecContext,
-) -> Result<Output, EngineError> {
-    let mut table = match &tabular.source {
-        Source::Table(id) => lookup(catalog, &id.name, id.span)?.as_ref().clone(),
-        Source::Paren(inner) => run_tabular(catalog, inner, ctx)?.table,
-        Source::Error(span) => return Err(Loc(*span).syntax("expected a table name")),
-        other => return Err(Loc(tabular.span).unsupported(source_name(other))),
-    };
-    let mut visualization = None;
-    for op in &tabular.ops {
-        ctx.check_cancelled()?;
-        table = ops::apply(table, op, ctx, &mut visualization)?;
-    }
-    Ok(Output {
-        table,
-        visualization,
-    })
-}
-
-fn source_name(source: &Source) -> &'static str {
-    match source {
-        Source::Call(_) => "table functions",
-        Source::Materialize(_) => "materialize",
-        Source::Union(_) => "union",
-        Source::Datatable(_) => "datatable",
-        Source::ExternalData(_) => "externaldata",
-        Source::Print(_) => "print",
-        Source::Range(_) => "range",
-        Source::Search(_) => "search",
-        Source::Find(_) => "find",
-        Source::Table(_) | Source::Paren(_) | Source::Error(_) => "this source",
-    }
-}
-
-fn lookup<'c>(catalog: &'c Catalog, name: &str, span: Span) -> Result<&'c Arc<Table>, EngineError> {
-    catalog.get(name).ok_or_else(|| {
-        let hint = catalog
-            .names()
-            .find(|n| n.eq_ignore_ascii_case(name))
-            .map(|n| format!(" (did you mean '{n}'? table names are case-sensitive)"))
-            .unwrap_or_default();
-        Loc(span).semantic(format!(
-            "Failed to resolve table expression named '{name}'{hint}"
-        ))
-    })
+    run::script(catalog, &parsed.script, ctx)
 }

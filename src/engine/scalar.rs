@@ -1,18 +1,23 @@
 //! Scalar expressions: the parser's `Expr` is first bound to a table's columns
-//! (`compile`, which resolves names, checks functions and infers the result kind once),
+//! (`compile`, which resolves names, looks functions up in the registry, prepares constant
+//! regular expressions, folds constant sub-expressions and infers the result kind once),
 //! then evaluated row by row (`Scalar::eval`). Column reads borrow from the table; only
 //! computed values allocate. Semantics follow Kusto: nulls propagate through comparisons
-//! and arithmetic, string operators convert their operands to text.
+//! and arithmetic, string operators convert their operands to text, and dynamic scalars
+//! compare and compute as the values they hold.
 
 use std::cmp::Ordering;
 
+use super::functions::dynamic::{self, Step};
+use super::functions::{self, Args, FuncDef, Prepared};
 use super::strings::{self, TermMatch};
 use super::{EngineError, ExecContext, Loc};
 use crate::data::format::plain_text;
-use crate::data::time::{TICKS_PER_DAY, parse_datetime};
+use crate::data::time::parse_datetime;
 use crate::data::value::parse_guid;
 use crate::data::{Kind, Table, Value, ValueRef};
-use crate::kql::ast::{BinOp, Expr, ExprKind, Literal, ScalarType, UnaryOp};
+use crate::kql::ast::{BinOp, Call, Expr, ExprKind, Literal, ScalarType, UnaryOp};
+use crate::kql::span::Span;
 
 /// A value during evaluation: borrowed from a column, or computed.
 #[derive(Debug, Clone)]
@@ -32,73 +37,35 @@ impl Val<'_> {
 
 const NULL: Val<'static> = Val::Ref(ValueRef::Null);
 
-/// Scalar functions the local engine knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Func {
-    Ago,
-    Now,
-    Not,
-    IsEmpty,
-    IsNotEmpty,
-    IsNull,
-    IsNotNull,
-    ToLower,
-    ToUpper,
-    StrLen,
-    ToStr,
-    ToLong,
-    ToInt,
-    ToReal,
-    ToBool,
-    ToDateTime,
-    ToTimeSpan,
-    ToGuid,
+/// The last pattern a per-row `matches regex` compiled (patterns usually repeat).
+#[derive(Debug, Default)]
+pub struct RegexCache(std::sync::Mutex<Option<(String, Option<regex::Regex>)>>);
+
+impl Clone for RegexCache {
+    fn clone(&self) -> Self {
+        RegexCache::default()
+    }
 }
 
-/// (name, function, min args, max args)
-const FUNCTIONS: &[(&str, Func, usize, usize)] = &[
-    ("ago", Func::Ago, 1, 1),
-    ("now", Func::Now, 0, 1),
-    ("not", Func::Not, 1, 1),
-    ("isempty", Func::IsEmpty, 1, 1),
-    ("isnotempty", Func::IsNotEmpty, 1, 1),
-    ("notempty", Func::IsNotEmpty, 1, 1),
-    ("isnull", Func::IsNull, 1, 1),
-    ("isnotnull", Func::IsNotNull, 1, 1),
-    ("notnull", Func::IsNotNull, 1, 1),
-    ("tolower", Func::ToLower, 1, 1),
-    ("toupper", Func::ToUpper, 1, 1),
-    ("strlen", Func::StrLen, 1, 1),
-    ("tostring", Func::ToStr, 1, 1),
-    ("tolong", Func::ToLong, 1, 1),
-    ("toint", Func::ToInt, 1, 1),
-    ("toreal", Func::ToReal, 1, 1),
-    ("todouble", Func::ToReal, 1, 1),
-    ("tobool", Func::ToBool, 1, 1),
-    ("toboolean", Func::ToBool, 1, 1),
-    ("todatetime", Func::ToDateTime, 1, 1),
-    ("totimespan", Func::ToTimeSpan, 1, 1),
-    ("toguid", Func::ToGuid, 1, 1),
-];
-
-impl Func {
-    fn kind(self) -> Kind {
-        match self {
-            Func::Ago | Func::Now | Func::ToDateTime => Kind::DateTime,
-            Func::Not
-            | Func::IsEmpty
-            | Func::IsNotEmpty
-            | Func::IsNull
-            | Func::IsNotNull
-            | Func::ToBool => Kind::Bool,
-            Func::ToLower | Func::ToUpper | Func::ToStr => Kind::String,
-            Func::StrLen | Func::ToLong => Kind::Long,
-            Func::ToInt => Kind::Int,
-            Func::ToReal => Kind::Real,
-            Func::ToTimeSpan => Kind::TimeSpan,
-            Func::ToGuid => Kind::Guid,
+impl RegexCache {
+    /// Whether `text` matches `pattern`; null (None) for an invalid pattern.
+    fn is_match(&self, pattern: &str, text: &str) -> Option<bool> {
+        let mut slot = self.0.lock().ok()?;
+        if slot.as_ref().is_none_or(|(p, _)| p != pattern) {
+            *slot = Some((pattern.to_string(), functions::build_regex(pattern).ok()));
         }
+        let re = slot.as_ref()?.1.as_ref()?;
+        Some(re.is_match(text))
     }
+}
+
+/// A call to a registered function, bound to its arguments.
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    pub def: &'static FuncDef,
+    pub args: Vec<Scalar>,
+    pub prep: Option<Prepared>,
+    pub span: Span,
 }
 
 /// A bound expression, ready to evaluate against rows of one table.
@@ -108,8 +75,23 @@ pub enum Scalar {
     Const(Value),
     Binary(BinOp, Box<Scalar>, Box<Scalar>),
     Regex(Box<Scalar>, regex::Regex, bool),
+    /// `matches regex` with a pattern that is not constant.
+    RegexPerRow(Box<Scalar>, Box<Scalar>, RegexCache),
+    /// `prev(expr, offset, default)` / `next(...)`: `expr` on the row `offset` away
+    /// (negative looks back), or `default` beyond the table.
+    Shift {
+        expr: Box<Scalar>,
+        offset: i64,
+        default: Box<Scalar>,
+    },
+    /// `row_number(start)`: the row's position in the (serialized) table, from `start`.
+    RowNumber(i64),
     Neg(Box<Scalar>),
-    Call(Func, Vec<Scalar>),
+    Call(Box<CallSite>),
+    /// Constant property/index path into a dynamic value: `d.a.b`, `d["k"][0]`.
+    Path(Box<Scalar>, Vec<Step>),
+    /// `d[expr]` with an index computed per row.
+    Index(Box<Scalar>, Box<Scalar>),
     In {
         expr: Box<Scalar>,
         list: Vec<Value>,
@@ -136,6 +118,15 @@ pub struct Bound {
     pub kind: Kind,
 }
 
+impl Bound {
+    fn constant(value: Value, kind: Kind) -> Bound {
+        Bound {
+            scalar: Scalar::Const(value),
+            kind,
+        }
+    }
+}
+
 /// Bind `expr` to `table`'s columns. `what` names the operator for error messages.
 pub fn compile(
     expr: &Expr,
@@ -159,16 +150,16 @@ impl Compiler<'_> {
             ExprKind::Literal(lit) => {
                 let value = literal(lit, loc)?;
                 let kind = literal_kind(lit);
-                Bound {
-                    scalar: Scalar::Const(value),
-                    kind,
-                }
+                Bound::constant(value, kind)
             }
             ExprKind::Name(name) => self.column(name, loc)?,
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, loc)?,
             ExprKind::Unary { op, expr } => {
                 let inner = self.compile(expr)?;
-                if !inner.kind.is_numeric() && inner.kind != Kind::TimeSpan {
+                if !inner.kind.is_numeric()
+                    && inner.kind != Kind::TimeSpan
+                    && inner.kind != Kind::Dynamic
+                {
                     return Err(loc.semantic(format!(
                         "unary minus needs a number or timespan, not {}",
                         inner.kind
@@ -178,31 +169,11 @@ impl Compiler<'_> {
                     UnaryOp::Plus => inner,
                     UnaryOp::Neg => Bound {
                         kind: inner.kind,
-                        scalar: Scalar::Neg(Box::new(inner.scalar)),
+                        scalar: fold(Scalar::Neg(Box::new(inner.scalar)), self.ctx),
                     },
                 }
             }
-            ExprKind::Call(call) => {
-                let name = call.name.name.as_str();
-                let Some(&(_, func, min, max)) = FUNCTIONS.iter().find(|(n, ..)| *n == name) else {
-                    return Err(loc.unsupported(format!("function {name}()")));
-                };
-                if call.args.len() < min || call.args.len() > max {
-                    return Err(loc.semantic(format!(
-                        "{name}() takes {min}..{max} arguments, got {}",
-                        call.args.len()
-                    )));
-                }
-                let args = call
-                    .args
-                    .iter()
-                    .map(|a| self.compile(a).map(|b| b.scalar))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Bound {
-                    scalar: Scalar::Call(func, args),
-                    kind: func.kind(),
-                }
-            }
+            ExprKind::Call(call) => self.call(call, loc)?,
             ExprKind::In {
                 expr,
                 list,
@@ -214,6 +185,15 @@ impl Compiler<'_> {
                 for item in list {
                     let b = self.compile(item)?;
                     match b.scalar {
+                        // A dynamic array in the list contributes its elements.
+                        Scalar::Const(Value::Dynamic(j)) => match serde_json::from_str(&j) {
+                            Ok(serde_json::Value::Array(items)) => values.extend(
+                                items
+                                    .into_iter()
+                                    .map(|x| dynamic::unwrap_scalar_json(x).unwrap_or(Value::Null)),
+                            ),
+                            _ => values.push(Value::Dynamic(j)),
+                        },
                         Scalar::Const(v) => values.push(v),
                         _ => {
                             return Err(
@@ -247,8 +227,27 @@ impl Compiler<'_> {
                 kind: Kind::Bool,
             },
             ExprKind::Tabular(_) => return Err(loc.unsupported("tabular subqueries")),
-            ExprKind::Member { .. } | ExprKind::Index { .. } => {
-                return Err(loc.unsupported("dynamic property access"));
+            ExprKind::Member { expr, name } => {
+                let base = self.compile(expr)?;
+                self.path(base, Step::Key(name.name.clone()), loc)?
+            }
+            ExprKind::Index { expr, index } => {
+                let base = self.compile(expr)?;
+                let index = self.compile(index)?;
+                match index.scalar {
+                    Scalar::Const(Value::String(k)) => self.path(base, Step::Key(k), loc)?,
+                    Scalar::Const(ref v) if functions::long_of(v.as_ref()).is_some() => {
+                        let i = functions::long_of(v.as_ref()).unwrap_or_default();
+                        self.path(base, Step::Index(i), loc)?
+                    }
+                    other => {
+                        check_dynamic_base(&base, loc)?;
+                        Bound {
+                            scalar: Scalar::Index(Box::new(base.scalar), Box::new(other)),
+                            kind: Kind::Dynamic,
+                        }
+                    }
+                }
             }
             ExprKind::List(_) => {
                 return Err(
@@ -263,11 +262,213 @@ impl Compiler<'_> {
         })
     }
 
+    /// Extend a property path (consecutive steps collapse into one `Path`).
+    fn path(&self, base: Bound, step: Step, loc: Loc) -> Result<Bound, EngineError> {
+        check_dynamic_base(&base, loc)?;
+        let scalar = match base.scalar {
+            Scalar::Path(inner, mut steps) => {
+                steps.push(step);
+                Scalar::Path(inner, steps)
+            }
+            // `parse_json(x).a`: the path reads x directly, which gives the same answer
+            // (text that is not JSON has no properties either way) with one parse, not two
+            // and a re-serialisation.
+            Scalar::Call(c)
+                if matches!(
+                    c.def.name,
+                    "parse_json" | "parsejson" | "todynamic" | "toobject"
+                ) =>
+            {
+                let mut args = c.args;
+                Scalar::Path(Box::new(args.remove(0)), vec![step])
+            }
+            other => Scalar::Path(Box::new(other), vec![step]),
+        };
+        Ok(Bound {
+            scalar: fold(scalar, self.ctx),
+            kind: Kind::Dynamic,
+        })
+    }
+
+    fn call(&self, call: &Call, loc: Loc) -> Result<Bound, EngineError> {
+        let name = call.name.name.as_str();
+        match name {
+            // Resolved against the schema at compile time.
+            "column_ifexists" => return self.column_ifexists(call, loc),
+            // Needs the row: expands to a bag of every column.
+            "pack_all" => return self.pack_all(call, loc),
+            // Need the neighbouring rows of the serialized table.
+            "prev" | "next" => return self.shift(call, name == "prev", loc),
+            "row_number" => return self.row_number(call, loc),
+            _ => {}
+        }
+        let Some(def) = functions::lookup(name) else {
+            if functions::SERVICE_ONLY.contains(&name) {
+                return Err(loc.unsupported(format!("function {name} (it needs the service)")));
+            }
+            return Err(loc.unsupported(format!("function {name}")));
+        };
+        if call.args.len() < def.min || call.args.len() > def.max {
+            let range = if def.min == def.max {
+                def.min.to_string()
+            } else {
+                format!("{}..{}", def.min, def.max)
+            };
+            return Err(loc.semantic(format!(
+                "{name}() takes {range} arguments, got {}",
+                call.args.len()
+            )));
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        let mut kinds = Vec::with_capacity(call.args.len());
+        let mut type_arg = None;
+        for a in &call.args {
+            let b = match &a.kind {
+                ExprKind::Literal(Literal::Type(t)) => {
+                    let k = scalar_type_kind(*t);
+                    type_arg = Some(k);
+                    Bound::constant(Value::Null, k)
+                }
+                ExprKind::NamedArg { .. } => {
+                    return Err(Loc(a.span).unsupported(format!("named arguments to {name}()")));
+                }
+                _ => self.compile(a)?,
+            };
+            kinds.push(b.kind);
+            args.push(b.scalar);
+        }
+        let consts: Vec<Option<&Value>> = args
+            .iter()
+            .map(|s| match s {
+                Scalar::Const(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        let prep = functions::prepare(def, &consts, type_arg).map_err(|e| loc.semantic(e))?;
+        let kind = def.kind(&kinds);
+        let site = Scalar::Call(Box::new(CallSite {
+            def,
+            args,
+            prep,
+            span: loc.0,
+        }));
+        let scalar = if def.pure { fold(site, self.ctx) } else { site };
+        Ok(Bound { scalar, kind })
+    }
+
+    /// `column_ifexists(name, default)`: the column when the table has it, else the default.
+    fn column_ifexists(&self, call: &Call, loc: Loc) -> Result<Bound, EngineError> {
+        let [name, default] = call.args.as_slice() else {
+            return Err(loc.semantic("column_ifexists() takes 2 arguments"));
+        };
+        let Scalar::Const(Value::String(column)) = self.compile(name)?.scalar else {
+            return Err(Loc(name.span).semantic("column_ifexists() needs a constant column name"));
+        };
+        match self.table.column_index(&column) {
+            Some(i) => Ok(Bound {
+                scalar: Scalar::Column(i),
+                kind: self.table.columns()[i].kind(),
+            }),
+            None => self.compile(default),
+        }
+    }
+
+    /// `prev(column [, offset [, default]])` / `next(...)`: the value `offset` rows before
+    /// (after) this one in the table's order; null or `default` beyond the edge.
+    fn shift(&self, call: &Call, back: bool, loc: Loc) -> Result<Bound, EngineError> {
+        let name = if back { "prev" } else { "next" };
+        if call.args.is_empty() || call.args.len() > 3 {
+            return Err(loc.semantic(format!("{name}() takes 1..3 arguments")));
+        }
+        let expr = self.compile(&call.args[0])?;
+        let offset = match call.args.get(1) {
+            None => 1,
+            Some(a) => match self.compile(a)?.scalar {
+                Scalar::Const(v) if functions::long_of(v.as_ref()).is_some_and(|n| n >= 0) => {
+                    functions::long_of(v.as_ref()).unwrap_or(1)
+                }
+                _ => {
+                    return Err(Loc(a.span)
+                        .semantic(format!("{name}() needs a constant, non-negative offset")));
+                }
+            },
+        };
+        let default = match call.args.get(2) {
+            None => Scalar::Const(Value::Null),
+            Some(a) => self.compile(a)?.scalar,
+        };
+        Ok(Bound {
+            kind: expr.kind,
+            scalar: Scalar::Shift {
+                expr: Box::new(expr.scalar),
+                offset: if back { -offset } else { offset },
+                default: Box::new(default),
+            },
+        })
+    }
+
+    /// `row_number([start])`; the `restart` form is refused.
+    fn row_number(&self, call: &Call, loc: Loc) -> Result<Bound, EngineError> {
+        let start = match call.args.as_slice() {
+            [] => 1,
+            [a] => match self.compile(a)?.scalar {
+                Scalar::Const(v) if functions::long_of(v.as_ref()).is_some() => {
+                    functions::long_of(v.as_ref()).unwrap_or(1)
+                }
+                _ => return Err(Loc(a.span).semantic("row_number() needs a constant start")),
+            },
+            _ => return Err(loc.unsupported("row_number() with a restart condition")),
+        };
+        Ok(Bound {
+            scalar: Scalar::RowNumber(start),
+            kind: Kind::Long,
+        })
+    }
+
+    /// `pack_all([ignore_null_empty])`: a bag of every column of the row.
+    fn pack_all(&self, call: &Call, loc: Loc) -> Result<Bound, EngineError> {
+        let skip_empty = match call.args.as_slice() {
+            [] => false,
+            [flag] => match self.compile(flag)?.scalar {
+                Scalar::Const(Value::Bool(b)) => b,
+                _ => return Err(Loc(flag.span).semantic("pack_all() needs a constant bool")),
+            },
+            _ => return Err(loc.semantic("pack_all() takes 0..1 arguments")),
+        };
+        let def = functions::lookup(if skip_empty {
+            "bag_pack_nonempty"
+        } else {
+            "bag_pack"
+        })
+        .ok_or_else(|| loc.unsupported("pack_all"))?;
+        let mut args = Vec::with_capacity(self.table.columns().len() * 2);
+        for (i, c) in self.table.columns().iter().enumerate() {
+            args.push(Scalar::Const(Value::String(c.name.clone())));
+            args.push(Scalar::Column(i));
+        }
+        Ok(Bound {
+            scalar: Scalar::Call(Box::new(CallSite {
+                def,
+                args,
+                prep: None,
+                span: loc.0,
+            })),
+            kind: Kind::Dynamic,
+        })
+    }
+
     fn column(&self, name: &str, loc: Loc) -> Result<Bound, EngineError> {
         if let Some(i) = self.table.column_index(name) {
             return Ok(Bound {
                 scalar: Scalar::Column(i),
                 kind: self.table.columns()[i].kind(),
+            });
+        }
+        // A column hides a `let` scalar of the same name.
+        if let Some((kind, value)) = self.ctx.let_scalar(name) {
+            return Ok(Bound {
+                scalar: Scalar::Const(value.clone()),
+                kind,
             });
         }
         let hint = self
@@ -298,6 +499,14 @@ impl Compiler<'_> {
             let mut terms = Vec::new();
             for item in items {
                 match self.compile(item)?.scalar {
+                    // A dynamic array contributes each of its elements as a term.
+                    Scalar::Const(Value::Dynamic(j)) => match serde_json::from_str(&j) {
+                        Ok(serde_json::Value::Array(xs)) => terms.extend(
+                            xs.into_iter()
+                                .map(|x| plain_text(dynamic::from_json(x).as_ref()).into_owned()),
+                        ),
+                        _ => terms.push(plain_text(ValueRef::Dynamic(&j)).into_owned()),
+                    },
                     Scalar::Const(v) => terms.push(plain_text(v.as_ref()).into_owned()),
                     _ => {
                         return Err(
@@ -318,15 +527,21 @@ impl Compiler<'_> {
         }
         let r = self.compile(rhs)?;
         if op == MatchesRegex {
-            let Scalar::Const(Value::String(pattern)) = &r.scalar else {
-                return Err(
-                    Loc(rhs.span).unsupported("a regular expression that is not a string literal")
-                );
+            let scalar = match &r.scalar {
+                Scalar::Const(Value::String(pattern)) => {
+                    let re = functions::build_regex(pattern)
+                        .map_err(|e| Loc(rhs.span).semantic(functions::regex_error(&e)))?;
+                    Scalar::Regex(Box::new(l.scalar), re, false)
+                }
+                // A pattern computed per row (a column, an expression) compiles when it changes.
+                _ => Scalar::RegexPerRow(
+                    Box::new(l.scalar),
+                    Box::new(r.scalar),
+                    RegexCache::default(),
+                ),
             };
-            let re = regex::Regex::new(pattern)
-                .map_err(|e| Loc(rhs.span).semantic(format!("invalid regular expression: {e}")))?;
             return Ok(Bound {
-                scalar: Scalar::Regex(Box::new(l.scalar), re, false),
+                scalar,
                 kind: Kind::Bool,
             });
         }
@@ -340,7 +555,7 @@ impl Compiler<'_> {
         } else {
             Kind::Bool
         };
-        let scalar = fold_constant(
+        let scalar = fold(
             Scalar::Binary(op, Box::new(l.scalar), Box::new(r.scalar)),
             self.ctx,
         );
@@ -348,28 +563,41 @@ impl Compiler<'_> {
     }
 }
 
-/// Evaluate constant sub-expressions once (e.g. `ago(7d)`), so rows do not repeat them.
-fn fold_constant(s: Scalar, ctx: &ExecContext) -> Scalar {
-    if let Scalar::Binary(_, l, r) = &s
-        && is_const(l)
-        && is_const(r)
-    {
+/// Property access needs a dynamic value, or a string that may hold JSON.
+fn check_dynamic_base(base: &Bound, loc: Loc) -> Result<(), EngineError> {
+    if matches!(base.kind, Kind::Dynamic | Kind::String) {
+        Ok(())
+    } else {
+        Err(loc.semantic(format!(
+            "property access needs a dynamic value, not {}",
+            base.kind
+        )))
+    }
+}
+
+/// Evaluate an expression whose operands are all constant once (e.g. `ago(7d)`,
+/// `bin(datetime(...), 1h)`, `dynamic([1,2])[0]`), so rows do not repeat it.
+fn fold(s: Scalar, ctx: &ExecContext) -> Scalar {
+    let all_const = match &s {
+        Scalar::Binary(_, l, r) => is_const(l) && is_const(r),
+        Scalar::Neg(e) | Scalar::Path(e, _) => is_const(e),
+        Scalar::Call(c) => c.def.pure && c.args.iter().all(is_const),
+        _ => false,
+    };
+    if all_const {
         return Scalar::Const(s.eval(&Table::default(), 0, ctx).get().to_owned());
     }
     s
 }
 
 fn is_const(s: &Scalar) -> bool {
-    match s {
-        Scalar::Const(_) => true,
-        Scalar::Call(Func::Ago | Func::Now, args) => args.iter().all(is_const),
-        _ => false,
-    }
+    matches!(s, Scalar::Const(_))
 }
 
 fn arithmetic_kind(op: BinOp, l: Kind, r: Kind) -> Option<Kind> {
     use Kind::*;
     Some(match (l, r) {
+        (Dynamic, _) | (_, Dynamic) => Dynamic,
         (Int, Int) => Int,
         (Int | Long, Int | Long) => Long,
         (Int | Long | Real, Int | Long | Real) => Real,
@@ -429,7 +657,7 @@ fn literal(lit: &Literal, loc: Loc) -> Result<Value, EngineError> {
         Literal::DateTime(s) => match s.trim() {
             "null" => Value::Null,
             t => Value::DateTime(
-                parse_datetime(t)
+                functions::datetime::parse_lenient(t)
                     .ok_or_else(|| loc.semantic(format!("invalid datetime literal '{t}'")))?,
             ),
         },
@@ -467,7 +695,42 @@ impl Scalar {
                     x => Val::Own(Value::Bool(re.is_match(&plain_text(x)) != *negated)),
                 }
             }
-            Scalar::Call(f, args) => call(*f, args, table, row, ctx),
+            Scalar::Call(c) => call(c, table, row, ctx),
+            Scalar::RegexPerRow(e, p, cache) => {
+                let (v, p) = (e.eval(table, row, ctx), p.eval(table, row, ctx));
+                match v.get() {
+                    ValueRef::Null => NULL,
+                    x => boolean(cache.is_match(&plain_text(p.get()), &plain_text(x))),
+                }
+            }
+            Scalar::Shift {
+                expr,
+                offset,
+                default,
+            } => {
+                let target = row as i64 + offset;
+                if target >= 0 && (target as usize) < table.row_count() {
+                    expr.eval(table, target as usize, ctx)
+                } else {
+                    default.eval(table, row, ctx)
+                }
+            }
+            Scalar::RowNumber(start) => Val::Own(Value::Long(start + row as i64)),
+            Scalar::Path(e, steps) => {
+                let v = e.eval(table, row, ctx);
+                Val::Own(dynamic::access(v.get(), steps))
+            }
+            Scalar::Index(e, i) => {
+                let (v, i) = (e.eval(table, row, ctx), i.eval(table, row, ctx));
+                let step = match i.get() {
+                    ValueRef::String(k) => Step::Key(k.to_owned()),
+                    other => match functions::long_of(other) {
+                        Some(n) => Step::Index(n),
+                        None => Step::Key(plain_text(other).into_owned()),
+                    },
+                };
+                Val::Own(dynamic::access(v.get(), &[step]))
+            }
             Scalar::In {
                 expr,
                 list,
@@ -529,6 +792,17 @@ fn compare(a: ValueRef<'_>, b: ValueRef<'_>) -> Option<Ordering> {
     use ValueRef as V;
     match (a, b) {
         (V::Null, _) | (_, V::Null) => None,
+        (V::Dynamic(x), V::Dynamic(y)) => {
+            match (dynamic::unwrap_scalar(a)?, dynamic::unwrap_scalar(b)?) {
+                (Value::Dynamic(_), _) | (_, Value::Dynamic(_)) => Some(x.cmp(y)),
+                (p, q) => compare(p.as_ref(), q.as_ref()),
+            }
+        }
+        (V::Dynamic(_), other) => match dynamic::unwrap_scalar(a)? {
+            Value::Dynamic(_) => None,
+            v => compare(v.as_ref(), other),
+        },
+        (other, V::Dynamic(_)) => compare(b, other).map(Ordering::reverse),
         (V::String(x), V::String(y)) => Some(x.cmp(y)),
         (V::DateTime(x), V::DateTime(y)) | (V::TimeSpan(x), V::TimeSpan(y)) => Some(x.cmp(&y)),
         (V::Bool(x), V::Bool(y)) => Some(x.cmp(&y)),
@@ -546,6 +820,15 @@ fn equals(a: ValueRef<'_>, b: ValueRef<'_>, ci: bool) -> Option<bool> {
         (ValueRef::Null, _) | (_, ValueRef::Null) => None,
         (ValueRef::String(x), ValueRef::String(y)) => {
             Some(if ci { strings::eq_ci(x, y) } else { x == y })
+        }
+        (ValueRef::Dynamic(x), y) | (y, ValueRef::Dynamic(x))
+            if !matches!(
+                dynamic::unwrap_scalar(ValueRef::Dynamic(x)),
+                Some(Value::Dynamic(_))
+            ) =>
+        {
+            let v = dynamic::unwrap_scalar(ValueRef::Dynamic(x))?;
+            equals(v.as_ref(), y, ci)
         }
         (ValueRef::Dynamic(x), y) | (y, ValueRef::Dynamic(x)) => {
             let text = plain_text(ValueRef::Dynamic(x));
@@ -685,6 +968,13 @@ fn bool_of(v: ValueRef<'_>) -> Option<bool> {
 fn arithmetic(op: BinOp, a: ValueRef<'_>, b: ValueRef<'_>) -> Option<Value> {
     use BinOp::*;
     use ValueRef as V;
+    if matches!(a, V::Dynamic(_)) || matches!(b, V::Dynamic(_)) {
+        let (x, y) = (dynamic::unwrap_scalar(a)?, dynamic::unwrap_scalar(b)?);
+        if matches!(x, Value::Dynamic(_)) || matches!(y, Value::Dynamic(_)) {
+            return None;
+        }
+        return arithmetic(op, x.as_ref(), y.as_ref());
+    }
     let int = |x: i64, y: i64| -> Option<i64> {
         match op {
             Add => x.checked_add(y),
@@ -733,47 +1023,30 @@ fn long_of(v: ValueRef<'_>) -> Option<i64> {
     }
 }
 
-fn call<'t>(
-    f: Func,
-    args: &'t [Scalar],
-    table: &'t Table,
-    row: usize,
-    ctx: &ExecContext,
-) -> Val<'t> {
-    let arg = |i: usize| args.get(i).map_or(NULL, |a| a.eval(table, row, ctx));
-    let convert = |kind: Kind| -> Val<'t> {
-        let a = arg(0);
-        let mut col = crate::data::ColumnData::with_capacity(kind, 1);
-        col.push(a.get());
-        Val::Own(col.get(0).to_owned())
-    };
-    match f {
-        Func::Now => match arg(0).get() {
-            ValueRef::TimeSpan(t) => Val::Own(Value::DateTime(ctx.now.saturating_add(t))),
-            _ => Val::Own(Value::DateTime(ctx.now)),
-        },
-        Func::Ago => match arg(0).get() {
-            ValueRef::TimeSpan(t) => Val::Own(Value::DateTime(ctx.now.saturating_sub(t))),
-            // ago() of a number is days, as in Kusto's implicit timespan conversion.
-            v => v.as_f64().map_or(NULL, |d| {
-                Val::Own(Value::DateTime(ctx.now - (d * TICKS_PER_DAY as f64) as i64))
-            }),
-        },
-        Func::Not => boolean(bool_of(arg(0).get()).map(|b| !b)),
-        Func::IsEmpty => Val::Own(Value::Bool(plain_text(arg(0).get()).is_empty())),
-        Func::IsNotEmpty => Val::Own(Value::Bool(!plain_text(arg(0).get()).is_empty())),
-        Func::IsNull => Val::Own(Value::Bool(arg(0).get().is_null())),
-        Func::IsNotNull => Val::Own(Value::Bool(!arg(0).get().is_null())),
-        Func::ToLower => Val::Own(Value::String(plain_text(arg(0).get()).to_lowercase())),
-        Func::ToUpper => Val::Own(Value::String(plain_text(arg(0).get()).to_uppercase())),
-        Func::StrLen => Val::Own(Value::Long(plain_text(arg(0).get()).chars().count() as i64)),
-        Func::ToStr => Val::Own(Value::String(plain_text(arg(0).get()).into_owned())),
-        Func::ToLong => convert(Kind::Long),
-        Func::ToInt => convert(Kind::Int),
-        Func::ToReal => convert(Kind::Real),
-        Func::ToBool => convert(Kind::Bool),
-        Func::ToDateTime => convert(Kind::DateTime),
-        Func::ToTimeSpan => convert(Kind::TimeSpan),
-        Func::ToGuid => convert(Kind::Guid),
+/// Evaluate a call: arguments first (borrowed where they are column cells), then the
+/// function. Up to four arguments live on the stack.
+fn call<'t>(c: &'t CallSite, table: &'t Table, row: usize, ctx: &ExecContext) -> Val<'t> {
+    let n = c.args.len();
+    if n <= 4 {
+        let mut vals = [NULL, NULL, NULL, NULL];
+        for (slot, a) in vals.iter_mut().zip(&c.args) {
+            *slot = a.eval(table, row, ctx);
+        }
+        let refs = [vals[0].get(), vals[1].get(), vals[2].get(), vals[3].get()];
+        Val::Own(invoke(c, &refs[..n], ctx))
+    } else {
+        let vals: Vec<Val<'_>> = c.args.iter().map(|a| a.eval(table, row, ctx)).collect();
+        let refs: Vec<ValueRef<'_>> = vals.iter().map(Val::get).collect();
+        Val::Own(invoke(c, &refs, ctx))
     }
+}
+
+fn invoke(c: &CallSite, v: &[ValueRef<'_>], ctx: &ExecContext) -> Value {
+    (c.def.imp)(&Args {
+        v,
+        ctx,
+        prep: c.prep.as_ref(),
+        span: c.span,
+        name: c.def.name,
+    })
 }

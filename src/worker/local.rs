@@ -140,6 +140,7 @@ pub async fn run_local(
     let ctx = ExecContext {
         now: started_at,
         cancel: cancel.clone(),
+        ..Default::default()
     };
     let text = query.to_string();
     let task = tokio::task::spawn_blocking(move || crate::engine::execute(&catalog, &text, &ctx));
