@@ -342,7 +342,12 @@ pub fn results_title(app: &App) -> Vec<Span<'static>> {
             ));
         }
         if app.view.pending.is_some() {
-            spans.push(Span::styled("· sorting… ", app.theme.warn));
+            let doing = if app.view.filter.is_some() {
+                "· filtering… "
+            } else {
+                "· sorting… "
+            };
+            spans.push(Span::styled(doing, app.theme.warn));
         }
     }
     if app.tabs.len() > 1 {
