@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
+use crate::data::column::{ColumnData, StrVec};
 use crate::data::format::plain_text;
 use crate::data::{SortKey, Table, ValueRef};
 
@@ -91,6 +92,53 @@ impl Filter {
         }
     }
 
+    /// Which table rows have a matching cell, scanning column by column: text columns are
+    /// searched as one buffer (one SIMD pass instead of a search per cell).
+    pub fn matching_rows(&self, table: &Table) -> Vec<bool> {
+        let mut keep = vec![self.needle.is_empty() && self.column.is_none(); table.row_count()];
+        for (c, column) in table.columns().iter().enumerate() {
+            if self.column.is_some_and(|only| only != c) {
+                continue;
+            }
+            match &column.data {
+                ColumnData::String(text) | ColumnData::Dynamic(text) if !self.needle.is_empty() => {
+                    self.scan_text(text, &mut keep)
+                }
+                _ => {
+                    for (row, k) in keep.iter_mut().enumerate() {
+                        *k = *k || self.cell_matches(table, row, c);
+                    }
+                }
+            }
+        }
+        keep
+    }
+
+    fn scan_text(&self, text: &StrVec, keep: &mut [bool]) {
+        let (buffer, offsets) = text.buffer();
+        let mut at = 0;
+        while let Some(m) = self.matcher.find_at(buffer, at) {
+            // The row the match starts in (offsets[row] <= start < offsets[row + 1]).
+            let row = offsets
+                .partition_point(|&o| o <= m.start())
+                .saturating_sub(1);
+            let Some(&end) = offsets.get(row + 1) else {
+                break;
+            };
+            if row < keep.len() && !keep[row] {
+                // A match running into the next row is no match; check the row alone.
+                keep[row] = m.end() <= end || self.matcher.is_match(&buffer[offsets[row]..end]);
+            }
+            at = end.max(m.start() + 1);
+            if at >= buffer.len() {
+                break;
+            }
+            while !buffer.is_char_boundary(at) {
+                at += 1;
+            }
+        }
+    }
+
     /// Whether any cell of the row matches.
     pub fn row_matches(&self, table: &Table, row: usize) -> bool {
         match self.column {
@@ -127,7 +175,8 @@ pub fn compute(table: &Table, sort: Option<Sort>, filter: Option<&Filter>) -> Ve
         _ => (0..table.row_count()).collect(),
     };
     if let Some(f) = filter {
-        rows.retain(|&r| f.row_matches(table, r));
+        let keep = f.matching_rows(table);
+        rows.retain(|&r| keep[r]);
     }
     rows
 }
@@ -321,6 +370,25 @@ mod tests {
         let f = Filter::parse(&t, "zz:1").unwrap();
         assert_eq!(f.column, None);
         assert!(Filter::parse(&t, "").is_none());
+    }
+
+    #[test]
+    fn whole_column_scan_agrees_with_cell_by_cell() {
+        let t = Table::new(vec![Column::new(
+            "s",
+            column_from_values(
+                Kind::String,
+                ["ab", "cab", "", "a", "bab", "AB", "xa", "b", "é", "ÉAB"]
+                    .map(|s| Value::String(s.into())),
+            ),
+        )])
+        .unwrap();
+        for needle in ["ab", "a", "b", "ba", "é", "xab", "abab"] {
+            let f = Filter::parse(&t, needle).unwrap();
+            let scanned = f.matching_rows(&t);
+            let one_by_one: Vec<bool> = (0..t.row_count()).map(|r| f.row_matches(&t, r)).collect();
+            assert_eq!(scanned, one_by_one, "{needle}");
+        }
     }
 
     #[test]
