@@ -50,6 +50,12 @@ impl StrVec {
         self.offsets.windows(2).map(|w| &self.bytes[w[0]..w[1]])
     }
 
+    /// All strings back to back, and where each starts and ends (`offsets[i]..offsets[i + 1]`),
+    /// for scans that search the whole column at once.
+    pub fn buffer(&self) -> (&str, &[usize]) {
+        (&self.bytes, &self.offsets)
+    }
+
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + self.offsets.capacity() * std::mem::size_of::<usize>()

@@ -30,8 +30,16 @@ pub enum Focus {
 /// A modal on top of the panes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
+    /// The grid's quick-filter prompt (`/`), with what is typed so far.
+    Filter {
+        text: String,
+    },
+    /// The selected row, listed vertically.
+    Detail(Box<super::detail::Detail>),
 }
 
 /// The query in flight.
@@ -94,6 +102,15 @@ pub struct App {
     pub schema_refresh: Option<QueryId>,
     /// Where a refreshed schema is cached (`None`: not saved).
     pub schema_cache: Option<std::path::PathBuf>,
+    // Results grid (see grid_actions.rs): the current tab's view and chart (its result and
+    // grid are `result` and `grid`), every tab, and the background sort/filter jobs.
+    pub view: super::view::ViewState,
+    pub chart: super::results::ChartState,
+    pub tabs: Vec<super::results::ResultTab>,
+    pub tab: usize,
+    pub(crate) jobs: super::view::ViewJobs,
+    /// Copies waiting for the event loop to hand them to the terminal.
+    pub copies: Vec<super::clipboard::Payload>,
 }
 
 impl App {
@@ -121,6 +138,12 @@ impl App {
             extra_tables: Vec::new(),
             schema_refresh: None,
             schema_cache: None,
+            view: Default::default(),
+            chart: Default::default(),
+            tabs: Vec::new(),
+            tab: 0,
+            jobs: Default::default(),
+            copies: Vec::new(),
         }
     }
 
@@ -156,6 +179,8 @@ impl App {
         match self.overlay {
             Some(Overlay::ConfirmQuit) => return self.on_confirm_quit_key(key),
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
+            Some(Overlay::Filter { .. }) => return self.on_filter_key(key),
+            Some(Overlay::Detail(_)) => return self.on_detail_key(key),
             None => {}
         }
         if self.on_completion_key(key) {
@@ -212,6 +237,7 @@ impl App {
             Action::Complete => self.open_completion(),
             Action::RefreshSchema => self.refresh_schema(),
             Action::EditorBuiltin => {}
+            grid_action => self.grid_action(grid_action),
         }
     }
 
@@ -347,8 +373,7 @@ impl App {
                     elapsed: result.origin.elapsed,
                     cached_age,
                 });
-                self.grid = GridState::for_table(&result.table);
-                self.result = Some(result);
+                self.push_result(result);
             }
             WorkerEvent::Failed { id, error, .. } if is_current(self, id) => {
                 let offset = self.running.take().map_or(0, |r| r.offset);
@@ -369,7 +394,7 @@ impl App {
 
     /// Whether something on screen changes with time alone (a running query's clock).
     pub fn is_animating(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.view.pending.is_some()
     }
 
     /// Draw the whole screen. `now` is injected so snapshots are stable.
@@ -384,9 +409,23 @@ impl App {
         if let (Some(state), Some(cursor)) = (&mut self.completion, cursor) {
             super::completion::draw(frame, state, cursor, main, &self.theme);
         }
-        match &self.overlay {
+        match &mut self.overlay {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
+            Some(Overlay::Filter { text }) => {
+                super::grid_actions::draw_filter_prompt(frame, status, text, &self.theme)
+            }
+            Some(Overlay::Detail(detail)) => {
+                if let Some(result) = &self.result {
+                    super::detail::draw(
+                        detail,
+                        &result.table,
+                        area,
+                        frame.buffer_mut(),
+                        &self.theme,
+                    );
+                }
+            }
             None => {}
         }
     }

@@ -30,16 +30,24 @@ pub const NO_RESULT_HINT: &str = "No results yet: F5 runs the query under the cu
 /// Selection and scroll position in a grid, plus the column widths of its result. Make a new
 /// one with [`GridState::for_table`] for each result. Movement methods clamp to the table;
 /// rendering keeps the selected cell visible, so after moving there is nothing else to call.
+///
+/// Rows are view positions (the grid may be given a sorted/filtered permutation); columns
+/// are positions among the *shown* columns (hidden ones skipped), which equal table column
+/// indices until a column is hidden: [`GridState::selected_column`] maps back.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GridState {
     pub selected_row: usize,
     pub selected_col: usize,
     /// First row on screen.
     pub row_offset: usize,
-    /// First column on screen (horizontal scrolling is by whole columns).
+    /// First scrolling column on screen (horizontal scrolling is by whole columns).
     pub col_offset: usize,
-    /// Display width of each column in cells.
+    /// Display width of each table column in cells.
     pub widths: Vec<u16>,
+    /// Table columns hidden from view (same length as `widths`).
+    pub hidden: Vec<bool>,
+    /// The first this many shown columns stay on screen while scrolling right.
+    pub frozen: usize,
     rows: usize,
     /// Data rows that fit on screen at the last render (the page size).
     page_rows: usize,
@@ -48,11 +56,12 @@ pub struct GridState {
 impl GridState {
     /// State for a new result: widths measured over the first rows, top-left selected.
     pub fn for_table(table: &Table) -> GridState {
-        let widths = natural_widths(table, WIDTH_SAMPLE_ROWS, MAX_COLUMN_WIDTH)
+        let widths: Vec<u16> = natural_widths(table, WIDTH_SAMPLE_ROWS, MAX_COLUMN_WIDTH)
             .into_iter()
             .map(|w| u16::try_from(w).unwrap_or(u16::MAX))
             .collect();
         GridState {
+            hidden: vec![false; widths.len()],
             widths,
             rows: table.row_count(),
             page_rows: 1,
@@ -64,8 +73,35 @@ impl GridState {
         self.rows
     }
 
+    /// Set the number of rows shown (after a sort or filter); the selection is clamped.
+    pub fn set_row_count(&mut self, rows: usize) {
+        self.rows = rows;
+        self.clamp();
+    }
+
     pub fn column_count(&self) -> usize {
         self.widths.len()
+    }
+
+    /// Table indices of the columns not hidden, in order.
+    pub fn shown_columns(&self) -> Vec<usize> {
+        (0..self.widths.len())
+            .filter(|&c| !self.hidden.get(c).copied().unwrap_or(false))
+            .collect()
+    }
+
+    fn shown_len(&self) -> usize {
+        self.shown_columns().len()
+    }
+
+    /// The table column of shown position `pos`.
+    pub fn column_at_position(&self, pos: usize) -> Option<usize> {
+        self.shown_columns().get(pos).copied()
+    }
+
+    /// The table column under the selection.
+    pub fn selected_column(&self) -> Option<usize> {
+        self.column_at_position(self.selected_col)
     }
 
     /// Data rows that fit on screen at the last render.
@@ -73,12 +109,15 @@ impl GridState {
         self.page_rows
     }
 
-    /// The selected (row, column), `None` when the table has no rows or no columns.
+    /// The selected (view row, table column), `None` when nothing is shown.
     pub fn selected(&self) -> Option<(usize, usize)> {
-        (self.rows > 0 && !self.widths.is_empty()).then_some((self.selected_row, self.selected_col))
+        if self.rows == 0 {
+            return None;
+        }
+        Some((self.selected_row, self.selected_column()?))
     }
 
-    /// The value under the selection, for copying or a detail view.
+    /// The value under the selection in an unsorted, unfiltered view.
     pub fn selected_value<'t>(&self, table: &'t Table) -> Option<ValueRef<'t>> {
         let (row, col) = self.selected()?;
         let column = table.columns().get(col)?;
@@ -130,7 +169,7 @@ impl GridState {
 
     /// Last column.
     pub fn end(&mut self) {
-        self.selected_col = self.widths.len().saturating_sub(1);
+        self.selected_col = self.shown_len().saturating_sub(1);
         self.clamp();
     }
 
@@ -146,18 +185,71 @@ impl GridState {
         self.clamp();
     }
 
-    /// Select a cell (clamped).
+    /// Select a cell by view row and shown-column position (clamped).
     pub fn select(&mut self, row: usize, col: usize) {
         self.selected_row = row;
         self.selected_col = col;
         self.clamp();
     }
 
+    /// Make the selected column `delta` cells wider (negative: narrower), within 1..=255.
+    pub fn widen(&mut self, delta: i16) {
+        if let Some(c) = self.selected_column()
+            && let Some(w) = self.widths.get_mut(c)
+        {
+            *w = w.saturating_add_signed(delta).clamp(1, 255);
+        }
+    }
+
+    /// Hide the selected column; the last shown column stays. Returns whether one was hidden.
+    pub fn hide_selected(&mut self) -> bool {
+        if self.shown_len() <= 1 {
+            return false;
+        }
+        let Some(c) = self.selected_column() else {
+            return false;
+        };
+        self.hidden[c] = true;
+        if self.selected_col < self.frozen {
+            self.frozen -= 1;
+        }
+        self.clamp();
+        true
+    }
+
+    /// Show every hidden column again.
+    pub fn show_all(&mut self) {
+        let selected = self.selected_column();
+        self.hidden.iter_mut().for_each(|h| *h = false);
+        if let Some(c) = selected {
+            self.selected_col = c;
+        }
+        self.clamp();
+    }
+
+    /// Freeze the columns up to and including the selected one; again to unfreeze.
+    pub fn toggle_freeze(&mut self) {
+        self.frozen = if self.frozen == self.selected_col + 1 {
+            0
+        } else {
+            self.selected_col + 1
+        };
+        self.clamp();
+    }
+
     fn clamp(&mut self) {
+        if self.hidden.len() != self.widths.len() {
+            self.hidden = vec![false; self.widths.len()];
+        }
+        let shown = self.shown_len();
+        self.frozen = self.frozen.min(shown);
         self.selected_row = self.selected_row.min(self.rows.saturating_sub(1));
-        self.selected_col = self.selected_col.min(self.widths.len().saturating_sub(1));
+        self.selected_col = self.selected_col.min(shown.saturating_sub(1));
         self.row_offset = self.row_offset.min(self.selected_row);
-        self.col_offset = self.col_offset.min(self.selected_col);
+        if self.selected_col >= self.frozen {
+            self.col_offset = self.col_offset.min(self.selected_col);
+        }
+        self.col_offset = self.col_offset.max(self.frozen);
     }
 
     /// Adjust the offsets so the selected cell is on screen when the grid is drawn into
@@ -175,20 +267,54 @@ impl GridState {
             // No blank rows at the bottom while there are rows above (after a resize).
             self.row_offset = self.row_offset.min(self.rows.saturating_sub(visible));
         }
+        if self.selected_col < self.frozen || self.shown_len() == 0 {
+            return;
+        }
         // Scroll right until the selected column fits whole (or is the first one shown).
-        let available = usize::from(geometry.data_width);
-        let mut span: usize = (self.col_offset..=self.selected_col)
-            .map(|c| usize::from(self.width(c)) + 1)
-            .sum();
+        let shown = self.shown_columns();
+        let spans: Vec<usize> = shown
+            .iter()
+            .map(|&c| usize::from(self.width(c)) + 1)
+            .collect();
+        let width = |pos: usize| spans[pos];
+        let frozen_span: usize = (0..self.frozen).map(width).sum();
+        let available = usize::from(geometry.data_width).saturating_sub(frozen_span);
+        let mut span: usize = (self.col_offset..=self.selected_col).map(width).sum();
         while self.col_offset < self.selected_col && span.saturating_sub(1) > available {
-            span -= usize::from(self.width(self.col_offset)) + 1;
+            span -= width(self.col_offset);
             self.col_offset += 1;
         }
     }
 
-    /// The data cell (row, column) at screen position `pos` when the grid was last rendered
-    /// into `area`, for mouse clicks: feed it to [`GridState::select`]. `None` on the header,
-    /// the gutter, the gaps, or past the data.
+    /// Where each column on screen goes: (table column, x, width); the last may be cut, and
+    /// a one-cell sliver of it is kept only when `slivers` (mouse hits, not drawing).
+    fn visible_columns(&self, area: Rect, slivers: bool) -> Vec<(usize, u16, u16)> {
+        let geometry = Geometry::new(area, self.rows);
+        let shown = self.shown_columns();
+        let frozen = self.frozen.min(shown.len());
+        let right = area.right();
+        let mut visible: Vec<(usize, u16, u16)> = Vec::new();
+        let mut x = area.x + geometry.gutter;
+        let order = (0..frozen).chain(self.col_offset.max(frozen)..shown.len());
+        for pos in order {
+            if x >= right {
+                break;
+            }
+            let col = shown[pos];
+            let w = self.width(col).min(right - x);
+            if !slivers && w < 2 && w < self.width(col) && !visible.is_empty() {
+                // A lone `…` says nothing the ▶ marker does not.
+                break;
+            }
+            visible.push((col, x, w));
+            x = x.saturating_add(w).saturating_add(1);
+        }
+        visible
+    }
+
+    /// The cell (view row, table column) at screen position `pos` when the grid was last
+    /// rendered into `area`, for mouse clicks. `None` on the header, the gutter, the gaps,
+    /// or past the data.
     pub fn cell_at(&self, area: Rect, pos: Position) -> Option<(usize, usize)> {
         if !area.contains(pos) {
             return None;
@@ -199,18 +325,10 @@ impl GridState {
         if row >= self.rows || dy >= geometry.body_height {
             return None;
         }
-        let mut x = area.x + geometry.gutter;
-        for col in self.col_offset..self.widths.len() {
-            if pos.x < x {
-                return None;
-            }
-            let end = x.saturating_add(self.width(col));
-            if pos.x < end {
-                return Some((row, col));
-            }
-            x = end.saturating_add(1);
-        }
-        None
+        self.visible_columns(area, true)
+            .into_iter()
+            .find(|&(_, x, w)| pos.x >= x && pos.x < x.saturating_add(w))
+            .map(|(col, _, _)| (row, col))
     }
 
     fn width(&self, col: usize) -> u16 {
@@ -249,6 +367,10 @@ impl Geometry {
 #[derive(Clone, Copy, Debug)]
 pub struct Grid<'a> {
     pub table: &'a Table,
+    /// Table rows in display order (a sort or filter); `None` shows the table's order.
+    pub rows: Option<&'a [usize]>,
+    /// The sorted column and whether descending, marked in the header.
+    pub sort: Option<(usize, bool)>,
     /// The selected cell stands out only when the grid has focus.
     pub focused: bool,
     pub theme: &'a Theme,
@@ -258,9 +380,23 @@ impl<'a> Grid<'a> {
     pub fn new(table: &'a Table, theme: &'a Theme) -> Self {
         Grid {
             table,
+            rows: None,
+            sort: None,
             focused: false,
             theme,
         }
+    }
+
+    /// Show these table rows, in this order.
+    pub fn rows(mut self, rows: Option<&'a [usize]>) -> Self {
+        self.rows = rows;
+        self
+    }
+
+    /// Mark `column` as sorted in the header.
+    pub fn sorted(mut self, sort: Option<(usize, bool)>) -> Self {
+        self.sort = sort;
+        self
     }
 
     pub fn focused(mut self, focused: bool) -> Self {
@@ -350,10 +486,10 @@ impl StatefulWidget for &Grid<'_> {
         let table = self.table;
         let columns = table.columns();
         // The state may be stale (another result); take the table's shape as the truth.
-        state.rows = table.row_count();
         if state.widths.len() != columns.len() {
             *state = GridState::for_table(table);
         }
+        state.rows = self.rows.map_or(table.row_count(), <[usize]>::len);
         state.scroll_into_view(area);
 
         if columns.is_empty() {
@@ -363,33 +499,25 @@ impl StatefulWidget for &Grid<'_> {
         }
 
         let geo = Geometry::new(area, state.rows);
-        let data_x = area.x + geo.gutter;
         let right = area.right();
-
-        // Which columns are on screen, where, and how wide (the last one may be cut).
-        let mut visible: Vec<(usize, u16, u16)> = Vec::new();
-        let mut x = data_x;
-        let mut col = state.col_offset;
-        while col < columns.len() && x < right {
-            let w = state.width(col).min(right - x);
-            if w < 2 && w < state.width(col) && !visible.is_empty() {
-                // A lone `…` says nothing the ▶ marker does not.
-                break;
-            }
-            visible.push((col, x, w));
-            x = x.saturating_add(w).saturating_add(1);
-            col += 1;
-        }
-        let hidden_left = state.col_offset > 0;
-        let hidden_right = visible
-            .last()
-            .is_some_and(|&(c, _, w)| c + 1 < columns.len() || w < state.width(c));
+        let visible = state.visible_columns(area, false);
+        let shown = state.shown_columns();
+        let hidden_left = state.col_offset > state.frozen;
+        let selected_column = state.selected_column();
+        let hidden_right = visible.last().is_some_and(|&(c, _, w)| {
+            shown.last().is_some_and(|&last| last != c) || w < state.width(c)
+        });
 
         // Header.
         let header_style = self.theme.text.patch(self.theme.header);
         for &(c, x, w) in &visible {
             let column = &columns[c];
-            let name = escape_control(&column.name);
+            let mut name = escape_control(&column.name).into_owned();
+            match self.sort {
+                Some((sorted, false)) if sorted == c => name.insert(0, '▲'),
+                Some((sorted, true)) if sorted == c => name.insert(0, '▼'),
+                _ => {}
+            }
             let name = truncate_to_width(&name, usize::from(w));
             put(
                 buf,
@@ -439,6 +567,7 @@ impl StatefulWidget for &Grid<'_> {
             if row >= state.rows {
                 break;
             }
+            let data_row = self.rows.map_or(row, |r| r[row]);
             let y = body_y + dy;
             let selected = row == state.selected_row;
             let row_style = if selected {
@@ -468,10 +597,10 @@ impl StatefulWidget for &Grid<'_> {
             }
             for &(c, x, w) in &visible {
                 let column = &columns[c];
-                if row >= column.data.len() {
+                if data_row >= column.data.len() {
                     continue;
                 }
-                let style = if selected && self.focused && c == state.selected_col {
+                let style = if selected && self.focused && Some(c) == selected_column {
                     buf.set_style(
                         Rect {
                             x,
@@ -485,7 +614,7 @@ impl StatefulWidget for &Grid<'_> {
                 } else {
                     row_style
                 };
-                let text = cell_text(column.data.get(row), usize::from(w));
+                let text = cell_text(column.data.get(data_row), usize::from(w));
                 put(buf, x, y, w, &text, column.kind().right_aligned(), style);
             }
         }

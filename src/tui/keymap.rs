@@ -53,6 +53,24 @@ pub enum Action {
     Complete,
     /// Fetch the tenant's schema (one query).
     RefreshSchema,
+    // Results grid: view, columns, detail, inspect, copy, chart, tabs.
+    Sort,
+    Filter,
+    NextMatch,
+    PrevMatch,
+    Narrower,
+    Wider,
+    Freeze,
+    HideColumn,
+    ShowColumns,
+    Detail,
+    WhereEq,
+    WhereNe,
+    WhereHas,
+    Copy(crate::tui::clipboard::Scope, crate::tui::clipboard::Shape),
+    ToggleChart,
+    PrevResult,
+    NextResult,
     /// Handled by the editor widget itself; listed for the help overlay.
     EditorBuiltin,
 }
@@ -89,6 +107,13 @@ const fn shift(code: KeyCode) -> Chord {
     }
 }
 
+const fn alt_shift(code: KeyCode) -> Chord {
+    Chord {
+        code,
+        mods: KeyModifiers::ALT.union(KeyModifiers::SHIFT),
+    }
+}
+
 /// A row of the key table.
 pub struct Binding {
     pub context: Context,
@@ -99,6 +124,7 @@ pub struct Binding {
     pub help: &'static str,
 }
 
+use crate::tui::clipboard::{Scope, Shape};
 use Action as A;
 use Context as C;
 use KeyCode as K;
@@ -312,6 +338,175 @@ pub const BINDINGS: &[Binding] = &[
         action: A::Bottom,
         help: "",
     },
+    // Results grid: view, columns, detail, inspect, copy, chart, tabs.
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('s'))],
+        keys: "s",
+        action: A::Sort,
+        help: "sort by the column: asc, desc, off (nulls last)",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('/'))],
+        keys: "/",
+        action: A::Filter,
+        help: "filter rows: text, or Col:text (empty clears)",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('n'))],
+        keys: "n N",
+        action: A::NextMatch,
+        help: "next / previous cell matching the filter",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('N')), shift(K::Char('N'))],
+        keys: "",
+        action: A::PrevMatch,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('<')), shift(K::Char('<'))],
+        keys: "< >",
+        action: A::Narrower,
+        help: "narrow / widen the column",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('>')), shift(K::Char('>'))],
+        keys: "",
+        action: A::Wider,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('f'))],
+        keys: "f",
+        action: A::Freeze,
+        help: "freeze the columns up to this one (again: unfreeze)",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('-'))],
+        keys: "- +",
+        action: A::HideColumn,
+        help: "hide the column / show all columns again",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('+')), shift(K::Char('+'))],
+        keys: "",
+        action: A::ShowColumns,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Enter)],
+        keys: "Enter",
+        action: A::Detail,
+        help: "the whole row, one value per line",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('i'))],
+        keys: "i x H",
+        action: A::WhereEq,
+        help: "add | where Col == / != / has this value",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('x'))],
+        keys: "",
+        action: A::WhereNe,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('H')), shift(K::Char('H'))],
+        keys: "",
+        action: A::WhereHas,
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('y'))],
+        keys: "y Y c C",
+        action: A::Copy(Scope::Cell, Shape::Tsv),
+        help: "copy cell / row / column / all (TSV)",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('Y')), shift(K::Char('Y'))],
+        keys: "",
+        action: A::Copy(Scope::Row, Shape::Tsv),
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('c'))],
+        keys: "",
+        action: A::Copy(Scope::Column, Shape::Tsv),
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('C')), shift(K::Char('C'))],
+        keys: "",
+        action: A::Copy(Scope::All, Shape::Tsv),
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[alt(K::Char('y'))],
+        keys: "Alt+ y Y c C",
+        action: A::Copy(Scope::Cell, Shape::Json),
+        help: "copy the same as JSON",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[alt(K::Char('Y')), alt_shift(K::Char('Y'))],
+        keys: "",
+        action: A::Copy(Scope::Row, Shape::Json),
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[alt(K::Char('c'))],
+        keys: "",
+        action: A::Copy(Scope::Column, Shape::Json),
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[alt(K::Char('C')), alt_shift(K::Char('C'))],
+        keys: "",
+        action: A::Copy(Scope::All, Shape::Json),
+        help: "",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('v'))],
+        keys: "v",
+        action: A::ToggleChart,
+        help: "chart / grid (any time or number shape)",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char('['))],
+        keys: "[ ]",
+        action: A::PrevResult,
+        help: "previous / next result tab",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char(']'))],
+        keys: "",
+        action: A::NextResult,
+        help: "",
+    },
 ];
 
 /// The action bound to `event` in `context` (global bindings first).
@@ -395,6 +590,24 @@ mod tests {
             lookup(C::Editor, &ev(K::Char(' '), KeyModifiers::NONE)),
             None
         );
+    }
+
+    #[test]
+    fn no_chord_is_bound_twice_where_it_applies() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                let overlap =
+                    a.context == b.context || a.context == C::Global || b.context == C::Global;
+                for chord in a.chords {
+                    assert!(
+                        !(overlap && b.chords.contains(chord)),
+                        "{chord:?} bound to {:?} and {:?}",
+                        a.action,
+                        b.action
+                    );
+                }
+            }
+        }
     }
 
     #[test]

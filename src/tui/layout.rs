@@ -99,6 +99,7 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
             app.theme.dim,
         ));
     }
+    title.extend(super::grid_actions::results_title(app));
     let block = pane_block(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -114,10 +115,19 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
         );
     }
     match &app.result {
-        Some(result) => {
-            let grid = Grid::new(&result.table, &app.theme).focused(focused);
-            frame.render_stateful_widget(grid, grid_area, &mut app.grid);
-        }
+        Some(result) => match &app.chart.model {
+            Some(Ok(model)) if app.chart.show => {
+                super::chart::draw(model, grid_area, frame.buffer_mut(), &app.theme)
+            }
+            _ => {
+                let sort = app.view.sort.map(|s| (s.column, s.descending));
+                let grid = Grid::new(&result.table, &app.theme)
+                    .focused(focused)
+                    .rows(app.view.rows.as_deref().map(Vec::as_slice))
+                    .sorted(sort);
+                frame.render_stateful_widget(grid, grid_area, &mut app.grid);
+            }
+        },
         None if banner_height == 0 => {
             let hint = Line::styled("No results yet. Type a query and press F5.", app.theme.dim);
             frame.render_widget(Paragraph::new(hint).centered(), centered_line(grid_area));

@@ -5,16 +5,21 @@ pub mod app;
 pub mod chart;
 pub mod clipboard;
 pub mod completion;
+pub mod detail;
 pub mod editor;
 pub mod grid;
+pub mod grid_actions;
 pub mod help;
 pub mod highlight;
+pub mod inspect;
 pub mod keymap;
 pub mod layout;
+pub mod results;
 pub mod schema;
 pub mod status;
 pub mod terminal;
 pub mod theme;
+pub mod view;
 
 use std::time::{Duration, Instant};
 
@@ -49,6 +54,13 @@ pub async fn run(
         flush_outbox(app, worker);
         if app.should_quit {
             break;
+        }
+        // Results grid: finished sorts/filters, and copies whose OSC 52 bytes must reach
+        // the real terminal (never through the frame buffer).
+        dirty |= app.poll_jobs();
+        if !app.copies.is_empty() {
+            app.flush_copies(&clipboard::Env::from_process(), terminal.backend_mut());
+            dirty = true;
         }
         if dirty {
             terminal.draw(|f| app.draw(f, Instant::now()))?;
