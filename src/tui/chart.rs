@@ -122,7 +122,14 @@ pub fn auto(table: &Table) -> Result<Model, String> {
         return Ok(m);
     }
     if has_time && has_number {
-        xy(table, ChartKind::Time)
+        // Raw events (one string column per attribute) make a series per row: such a chart
+        // says nothing, so count the events over time instead.
+        match xy(table, ChartKind::Time)? {
+            Model::Xy { hidden_series, .. } if hidden_series > MAX_SERIES => {
+                Ok(events_over_time(table))
+            }
+            m => Ok(m),
+        }
     } else if has_time {
         Ok(events_over_time(table))
     } else if has_number {
@@ -799,6 +806,38 @@ mod tests {
         };
         assert_eq!((series.len(), hidden_series), (MAX_SERIES, 3));
         assert_eq!(series[0].name, format!("k{}", n - 1), "largest first");
+    }
+
+    #[test]
+    fn raw_events_with_numbers_chart_as_counts_not_thousands_of_series() {
+        let n = 200;
+        let t = table(vec![
+            (
+                "T",
+                Kind::DateTime,
+                (0..n).map(|i| Value::DateTime(day(1) + i)).collect(),
+            ),
+            (
+                "Cmd",
+                Kind::String,
+                (0..n).map(|i| Value::String(format!("c{i}"))).collect(),
+            ),
+            ("Pid", Kind::Long, (0..n).map(|i| Value::Long(i)).collect()),
+        ]);
+        let Model::Xy {
+            series,
+            hidden_series,
+            ..
+        } = auto(&t).unwrap()
+        else {
+            panic!("xy")
+        };
+        assert_eq!(hidden_series, 0);
+        assert!(
+            series[0].name.starts_with("count per"),
+            "{}",
+            series[0].name
+        );
     }
 
     #[test]

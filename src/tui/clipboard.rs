@@ -41,6 +41,7 @@ pub struct Payload {
     /// Rows in the text, and rows in the scope.
     pub rows: usize,
     pub of_rows: usize,
+    pub scope: Scope,
 }
 
 impl Payload {
@@ -143,6 +144,7 @@ pub fn payload(
         text,
         rows: done,
         of_rows,
+        scope,
     }
 }
 
@@ -265,12 +267,13 @@ pub fn describe(payload: &Payload, routes: &[Route]) -> String {
     } else {
         format!("{} B", payload.text.len())
     };
-    let mut text = format!(
-        "copied {} row{} ({size}) via {}",
-        payload.rows,
-        if payload.rows == 1 { "" } else { "s" },
-        via.join(" + ")
-    );
+    let what = match (payload.scope, payload.rows) {
+        (Scope::Cell, _) => "the cell".to_string(),
+        (Scope::Row, _) => "the row".to_string(),
+        (_, 1) => "1 row".to_string(),
+        (_, n) => format!("{} rows", crate::data::format::group_digits(n)),
+    };
+    let mut text = format!("copied {what} ({size}) via {}", via.join(" + "));
     if payload.capped() {
         text.push_str(&format!(
             " · CAPPED at {} KiB: {} of {} rows; export (:w) for all",
@@ -363,6 +366,11 @@ mod tests {
         assert!(p.capped() && p.text.len() <= MAX_BYTES);
         assert!(p.text.ends_with('\n'));
         assert!(describe(&p, &[Route::Osc52]).contains("CAPPED"));
+        let cell = payload(&t, &rows, (0, 0), Scope::Cell, Shape::Tsv);
+        assert_eq!(
+            describe(&cell, &[Route::Tmux]),
+            "copied the cell (20 B) via tmux buffer"
+        );
     }
 
     #[test]
