@@ -563,12 +563,14 @@ fn draw_xy(
                 .style(theme.border),
         )
         .legend_position(Some(LegendPosition::TopRight));
-    if series.len() < 2 {
-        chart = chart.hidden_legend_constraints((
-            ratatui::layout::Constraint::Length(0),
-            ratatui::layout::Constraint::Length(0),
-        ));
-    }
+    // The legend names the series: keep it unless it would cover most of the plot (the
+    // default hides it beyond a quarter of the area, which a terminal chart always hits).
+    use ratatui::layout::Constraint;
+    chart = if series.len() < 2 {
+        chart.hidden_legend_constraints((Constraint::Length(0), Constraint::Length(0)))
+    } else {
+        chart.hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(2, 3)))
+    };
     let [head, body] = split_title(area);
     Paragraph::new(Line::styled(title, theme.title)).render(head, buf);
     chart.render(body, buf);
