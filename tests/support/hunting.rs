@@ -317,6 +317,7 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Inner> {
 pub struct FakeHandle {
     addr: SocketAddr,
     shared: Shared,
+    login: super::login::FakeLogin,
     accept: JoinHandle<()>,
 }
 
@@ -337,17 +338,20 @@ impl FakeService {
             cpu_cycle_start: None,
             cpu_spent: Duration::ZERO,
         }));
+        let (login, login_routes) = super::login::FakeLogin::router(&format!("http://{addr}"));
         let mut router = Router::new();
         for api in Api::ALL {
             router = router.route(api.path(), post(handle));
         }
         let router = router
-            .fallback(|| async { plain(404, "") })
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .merge(login_routes)
+            .fallback(|| async { plain(404, "") });
         let accept = tokio::spawn(accept_loop(listener, router));
         FakeHandle {
             addr,
             shared,
+            login,
             accept,
         }
     }
@@ -361,6 +365,12 @@ impl FakeHandle {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The Entra token service on the same port (`/{tenant}/oauth2/v2.0/token` and
+    /// `/devicecode`): script it and read what it saw here.
+    pub fn login(&self) -> &super::login::FakeLogin {
+        &self.login
     }
 
     /// Every request so far, in order.
