@@ -169,16 +169,18 @@ pub fn resolve_profile(global: &GlobalArgs) -> anyhow::Result<ResolvedProfile> {
     )?)
 }
 
-/// The backend a profile runs queries on. Only `local` is wired here; the HTTP backends
-/// (src/api) are connected to this function when they land.
-pub fn build_backend(profile: &ResolvedProfile) -> anyhow::Result<Arc<dyn Backend>> {
+/// The backend a profile runs queries on. `events` receives device-code prompts: the
+/// workbench relays them through the worker; `AuthEvents::none()` makes a delegated
+/// profile that is not signed in fail at once with "run `kqlhunt login`".
+pub fn build_backend(
+    profile: &ResolvedProfile,
+    events: AuthEvents,
+) -> anyhow::Result<Arc<dyn Backend>> {
     let kind = profile.backend.value;
     if kind == BackendKind::Local {
         return Ok(Arc::new(LocalBackend::demo(crate::data::time::now_ticks())));
     }
-    // Delegated profiles that are not signed in fail at once with "run `kqlhunt login`";
-    // the workbench shows device-code prompts once it relays auth events.
-    let tokens = crate::auth::provider_for(profile, AuthEvents::none())?;
+    let tokens = crate::auth::provider_for(profile, events)?;
     let base = profile.api_base().with_context(|| {
         format!(
             "no API endpoint for the {} backend; set `endpoint` in the profile",
@@ -221,7 +223,8 @@ pub fn worker_options(profile: &ResolvedProfile) -> anyhow::Result<WorkerOptions
 pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let queries = read_queries(&args)?;
     let profile = resolve_profile(global)?;
-    let backend = build_backend(&profile)?;
+    // Scripts do not wait for a browser: an expired delegated sign-in fails with advice.
+    let backend = build_backend(&profile, AuthEvents::none())?;
     let mut worker = crate::worker::spawn(backend, worker_options(&profile)?);
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         Format::Table

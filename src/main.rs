@@ -63,11 +63,12 @@ fn fail(e: anyhow::Error) -> ExitCode {
 async fn workbench(global: &GlobalArgs, opts: LoopOptions) -> anyhow::Result<()> {
     // Resolve before the terminal switches screens, so a config error is one plain line.
     let profile = kqlhunt::cli::resolve_profile(global)?;
-    let backend = kqlhunt::cli::build_backend(&profile)?;
-    let mut worker = worker::spawn(
-        Arc::clone(&backend),
-        kqlhunt::cli::worker_options(&profile)?,
-    );
+    // Device-code prompts reach the workbench through the worker (`WorkerEvent::SignIn`).
+    let (auth_events, auth_rx) = kqlhunt::auth::AuthEvents::channel();
+    let backend = kqlhunt::cli::build_backend(&profile, auth_events)?;
+    let mut options = kqlhunt::cli::worker_options(&profile)?;
+    options.auth_events = Some(auth_rx);
+    let mut worker = worker::spawn(Arc::clone(&backend), options);
     let mut app = App::new(backend.kind(), Theme::from_env());
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;

@@ -69,6 +69,8 @@ pub struct App {
     pub result: Option<Arc<ResultSet>>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
+    /// The device-code sign-in overlay; drawn over everything while it is set.
+    pub signin: Option<super::signin::SignIn>,
     pub running: Option<Running>,
     pub last: Option<LastRun>,
     pub backend: BackendKind,
@@ -93,6 +95,7 @@ impl App {
             result: None,
             focus: Focus::Editor,
             overlay: None,
+            signin: None,
             running: None,
             last: None,
             backend,
@@ -134,6 +137,9 @@ impl App {
 
     pub fn on_key(&mut self, key: KeyEvent) {
         self.notice = None;
+        if let Some(signin) = &self.signin {
+            return self.on_signin_key(signin.on_key(&key));
+        }
         match self.overlay {
             Some(Overlay::ConfirmQuit) => return self.on_confirm_quit_key(key),
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
@@ -186,6 +192,31 @@ impl App {
             Action::Top => self.grid.top(),
             Action::Bottom => self.grid.bottom(),
             Action::EditorBuiltin => {}
+        }
+    }
+
+    fn on_signin_key(&mut self, outcome: super::signin::KeyOutcome) {
+        use super::signin::KeyOutcome;
+        match outcome {
+            KeyOutcome::Keep => {}
+            KeyOutcome::Close => self.signin = None,
+            KeyOutcome::CancelQuery => {
+                self.signin = None;
+                self.cancel();
+            }
+        }
+    }
+
+    fn on_sign_in(&mut self, event: crate::auth::AuthEvent) {
+        use crate::auth::AuthEvent;
+        let now = Instant::now();
+        match (&mut self.signin, event) {
+            (_, AuthEvent::DeviceCode(prompt)) => {
+                self.signin = Some(super::signin::SignIn::from_prompt(&prompt, now))
+            }
+            (Some(signin), event) => signin.apply(event, now),
+            (None, AuthEvent::SignedIn { .. }) => {}
+            (None, AuthEvent::Failed { message }) => self.notice = Some(message),
         }
     }
 
@@ -307,6 +338,9 @@ impl App {
                 cached_age,
             } if is_current(self, id) => {
                 self.running = None;
+                if self.signin.as_ref().is_some_and(|s| !s.is_pending()) {
+                    self.signin = None;
+                }
                 self.last = Some(LastRun::Ok {
                     rows: result.table.row_count(),
                     elapsed: result.origin.elapsed,
@@ -329,12 +363,13 @@ impl App {
             | WorkerEvent::Failed { .. }
             | WorkerEvent::Cancelled { .. } => {}
             WorkerEvent::Quota(snapshot) => self.quota = snapshot,
+            WorkerEvent::SignIn(event) => self.on_sign_in(event),
         }
     }
 
     /// Whether something on screen changes with time alone (a running query's clock).
     pub fn is_animating(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.signin.as_ref().is_some_and(|s| s.is_pending())
     }
 
     /// Draw the whole screen. `now` is injected so snapshots are stable.
@@ -350,6 +385,9 @@ impl App {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
             None => {}
+        }
+        if let Some(signin) = &self.signin {
+            super::signin::draw(signin, frame, area, now, &self.theme);
         }
     }
 }

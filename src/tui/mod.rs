@@ -8,6 +8,7 @@ pub mod help;
 pub mod highlight;
 pub mod keymap;
 pub mod layout;
+pub mod signin;
 pub mod status;
 pub mod terminal;
 pub mod theme;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::AuthEvent;
 use crate::backend::{Backend, RunError, RunRequest};
 use crate::data::ResultSet;
 use crate::quota::{Admission, CallTicket, QuotaSnapshot, Store};
@@ -74,6 +75,10 @@ pub enum WorkerEvent {
         id: QueryId,
     },
     Quota(QuotaSnapshot),
+    /// Sign-in needs the analyst (a device code to enter) or has ended: relayed from the
+    /// token provider, which only ever puts the code, the URL and outcomes here, never a
+    /// token or a secret.
+    SignIn(AuthEvent),
 }
 
 /// The UI's ends of the worker's channels.
@@ -93,6 +98,8 @@ pub struct WorkerOptions {
     pub max_attempts: u32,
     /// How long an answer may be reused (0 disables the cache).
     pub cache_ttl: Duration,
+    /// The token provider's sign-in events, relayed to the UI as `WorkerEvent::SignIn`.
+    pub auth_events: Option<mpsc::UnboundedReceiver<AuthEvent>>,
 }
 
 impl Default for WorkerOptions {
@@ -101,6 +108,7 @@ impl Default for WorkerOptions {
             quota: None,
             max_attempts: 3,
             cache_ttl: Duration::from_secs(600),
+            auth_events: None,
         }
     }
 }
@@ -206,6 +214,7 @@ impl Worker {
         }
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut auth = self.options.auth_events.take();
         loop {
             let wake = self.wake;
             tokio::select! {
@@ -216,6 +225,13 @@ impl Worker {
                 },
                 Some(done) = self.done_rx.recv() => self.on_done(done),
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
+                ev = next_auth(&mut auth) => {
+                    match ev {
+                        Some(ev) => self.emit(WorkerEvent::SignIn(ev)),
+                        None => auth = None,
+                    }
+                    continue;
+                }
                 _ = tick.tick() => {
                     if self.options.quota.is_some() {
                         self.publish_quota();
@@ -452,6 +468,13 @@ impl Worker {
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_auth(rx: &mut Option<mpsc::UnboundedReceiver<AuthEvent>>) -> Option<AuthEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
 }
