@@ -136,3 +136,61 @@ fn attacker_text_in_the_prompt_is_escaped() {
     assert!(!text.contains('\x1b'), "{text}");
     assert!(text.contains("AB\\x1b]52;c;ZXZpbA==\\x07CD"), "{text}");
 }
+
+#[test]
+fn an_unbounded_query_asks_before_it_spends_quota() {
+    let mut app = graph_app();
+    let query = "DeviceProcessEvents\n| where FileName =~ \"powershell.exe\"\n| take 100";
+    type_text(&mut app, query);
+    key(&mut app, KeyCode::F(5));
+    assert!(app.outbox.is_empty(), "nothing is sent before the analyst says so");
+    let text = screen(&mut app, 100, 24, Instant::now());
+    assert!(text.contains("without a time filter (KQL006)"), "{text}");
+    insta::assert_snapshot!("confirm_no_time_filter", text);
+
+    // Esc goes back with the text untouched; typing works again.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.confirm.is_none() && app.outbox.is_empty() && app.running.is_none());
+    assert_eq!(app.editor.text(), query);
+
+    // F5 again, then `y`: sent as it is.
+    key(&mut app, KeyCode::F(5));
+    key(&mut app, KeyCode::Char('y'));
+    match app.outbox.pop() {
+        Some(Command::Run { request, .. }) => assert_eq!(request.query, query),
+        other => panic!("expected a run command, got {other:?}"),
+    }
+    assert!(app.running.is_some());
+    assert_eq!(app.editor.text(), query, "the answer is not typed into the editor");
+}
+
+#[test]
+fn more_than_thirty_days_asks_and_enter_sends() {
+    let mut app = graph_app();
+    type_text(
+        &mut app,
+        "DeviceEvents | where Timestamp > ago(90d) | count",
+    );
+    key(&mut app, KeyCode::F(5));
+    let text = screen(&mut app, 100, 24, Instant::now());
+    assert!(text.contains("KQL005"), "{text}");
+    key(&mut app, KeyCode::Char('x'));
+    assert!(app.confirm.is_some(), "other keys keep asking");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.outbox.pop(), Some(Command::Run { .. })));
+}
+
+#[test]
+fn bounded_queries_and_local_runs_never_ask() {
+    let mut app = graph_app();
+    type_text(&mut app, "DeviceEvents | where Timestamp > ago(1d) | count");
+    key(&mut app, KeyCode::F(5));
+    assert!(app.confirm.is_none());
+    assert!(matches!(app.outbox.pop(), Some(Command::Run { .. })));
+
+    let mut local = App::new(BackendKind::Local, Theme::no_color());
+    type_text(&mut local, "DeviceEvents | where Timestamp > ago(90d) | count");
+    key(&mut local, KeyCode::F(5));
+    assert!(local.confirm.is_none());
+    assert!(matches!(local.outbox.pop(), Some(Command::Run { .. })));
+}

@@ -71,6 +71,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     /// The device-code sign-in overlay; drawn over everything while it is set.
     pub signin: Option<super::signin::SignIn>,
+    /// A query held back until the analyst confirms it may spend quota.
+    pub confirm: Option<super::confirm::ConfirmSend>,
     pub running: Option<Running>,
     pub last: Option<LastRun>,
     pub backend: BackendKind,
@@ -96,6 +98,7 @@ impl App {
             focus: Focus::Editor,
             overlay: None,
             signin: None,
+            confirm: None,
             running: None,
             last: None,
             backend,
@@ -139,6 +142,9 @@ impl App {
         self.notice = None;
         if let Some(signin) = &self.signin {
             return self.on_signin_key(signin.on_key(&key));
+        }
+        if self.confirm.is_some() {
+            return self.on_confirm_send_key(key);
         }
         match self.overlay {
             Some(Overlay::ConfirmQuit) => return self.on_confirm_quit_key(key),
@@ -192,6 +198,19 @@ impl App {
             Action::Top => self.grid.top(),
             Action::Bottom => self.grid.bottom(),
             Action::EditorBuiltin => {}
+        }
+    }
+
+    fn on_confirm_send_key(&mut self, key: KeyEvent) {
+        use super::confirm::{Answer, ConfirmSend};
+        match ConfirmSend::answer(&key) {
+            Answer::Send => {
+                if let Some(c) = self.confirm.take() {
+                    self.send(c.query, c.offset, c.fresh);
+                }
+            }
+            Answer::Back => self.confirm = None,
+            Answer::Undecided => {}
         }
     }
 
@@ -288,9 +307,25 @@ impl App {
             self.notice = Some("Nothing to run: type a query first.".into());
             return;
         };
+        let query = text[range.clone()].to_string();
+        if self.backend.spends_quota() {
+            let reasons = super::confirm::reasons(&query);
+            if !reasons.is_empty() {
+                self.confirm = Some(super::confirm::ConfirmSend {
+                    reasons,
+                    query,
+                    offset: range.start,
+                    fresh,
+                });
+                return;
+            }
+        }
+        self.send(query, range.start, fresh);
+    }
+
+    fn send(&mut self, query: String, offset: usize, fresh: bool) {
         let id = QueryId(self.next_id);
         self.next_id += 1;
-        let query = text[range.clone()].to_string();
         self.outbox.push(Command::Run {
             id,
             request: RunRequest::new(query),
@@ -299,7 +334,7 @@ impl App {
         self.running = Some(Running {
             id,
             started: Instant::now(),
-            offset: range.start,
+            offset,
             queued: None,
         });
     }
@@ -385,6 +420,9 @@ impl App {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
             None => {}
+        }
+        if let Some(confirm) = &self.confirm {
+            super::confirm::draw(confirm, self.backend.name(), frame, area, &self.theme);
         }
         if let Some(signin) = &self.signin {
             super::signin::draw(signin, frame, area, now, &self.theme);

@@ -2,6 +2,7 @@
 //! the terminal and the worker. Nothing here talks to the network.
 
 pub mod app;
+pub mod confirm;
 pub mod editor;
 pub mod grid;
 pub mod help;
