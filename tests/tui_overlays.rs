@@ -194,3 +194,62 @@ fn bounded_queries_and_local_runs_never_ask() {
     assert!(local.confirm.is_none());
     assert!(matches!(local.outbox.pop(), Some(Command::Run { .. })));
 }
+
+/// A ledger with the documented defaults after some traffic and one 429.
+fn busy_ledger(t0: Instant) -> (kqlhunt::quota::QuotaSnapshot, kqlhunt::quota::QuotaDetails) {
+    use kqlhunt::quota::{Ledger, Limits};
+    let s = Duration::from_secs;
+    let mut ledger = Ledger::new(Limits::for_backend(BackendKind::Graph));
+    ledger.set_backend("graph");
+    for i in 0..12u64 {
+        let ticket = ledger.begin_call(t0 + s(i));
+        ledger.end_call(&ticket, t0 + s(i) + Duration::from_millis(800), Some(s(2)));
+    }
+    let _running = ledger.begin_call(t0 + s(20));
+    ledger.throttled(
+        t0 + s(21),
+        Some(s(5)),
+        "{\"error\":{\"code\":\"429\",\"message\":\"API calls quota exceeded! maximum allowed 10 per 00:00:30\x1b[31m\",\"target\":\"7d2c\"}}",
+    );
+    let mut details = ledger.details(t0 + s(23));
+    details.queued = 2;
+    details.shared_file = Some("/home/analyst/.local/share/kqlhunt/quota/contoso-graph.json".into());
+    (ledger.snapshot(t0 + s(23)), details)
+}
+
+#[test]
+fn the_quota_popup_shows_the_whole_ledger_and_the_last_429() {
+    let t0 = Instant::now();
+    let mut app = graph_app();
+    let (snapshot, details) = busy_ledger(t0);
+    app.on_worker_event(WorkerEvent::Quota(snapshot));
+    app.on_worker_event(WorkerEvent::QuotaDetails(Box::new(details)));
+    key(&mut app, KeyCode::F(2));
+    assert!(app.quota_popup.is_some());
+    let text = screen(&mut app, 110, 30, t0);
+    for want in [
+        "calls per min",
+        "13 / 44 (45)",
+        "calls per h",
+        "calls per 30s",
+        "(learned from a 429)",
+        "run time per h",
+        "queued 2",
+        "THROTTLED",
+        "00:00:30\\x1b[31m",
+        "30d of data",
+    ] {
+        assert!(text.contains(want), "{want:?} missing:\n{text}");
+    }
+    assert!(!text.contains('\x1b'));
+    insta::assert_snapshot!("quota_popup", text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.quota_popup.is_none());
+    assert!(app.editor.text().is_empty(), "keys for the popup do not type");
+}
+
+#[test]
+fn the_quota_key_is_in_the_help() {
+    let rows: Vec<_> = kqlhunt::tui::keymap::help_rows().collect();
+    assert!(rows.iter().any(|(_, keys, help)| keys.contains("F2") && help.contains("quota")));
+}

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use super::limits::{CallWindow, Limits, MAX_WINDOW, RunWindow, short_duration, window_label};
 use super::throttle::{self, SplitMix64, Throttle};
-use super::{QuotaSnapshot, WindowUsage};
+use super::{QuotaDetails, QuotaSnapshot, ThrottleDetail, WindowDetail, WindowUsage};
 
 /// Nanoseconds relative to the ledger's origin; negative is before it. Internal times are
 /// ticks so that records older than the machine's boot (read from the shared file) can
@@ -722,7 +722,7 @@ impl Ledger {
             snap.windows.push(WindowUsage {
                 label: format!("calls/{}", window_label(w.window)),
                 used: count as f64,
-                limit: w.limit as f64,
+                limit: self.usable_calls(w) as f64,
                 is_time: false,
             });
         }
@@ -732,12 +732,82 @@ impl Ledger {
             snap.windows.push(WindowUsage {
                 label: format!("run/{}", window_label(w.window)),
                 used: dur(used).as_secs_f64(),
-                limit: w.budget.as_secs_f64(),
+                limit: dur(self.usable_budget(w)).as_secs_f64(),
                 is_time: true,
             });
         }
         snap.throttled_for = self.blocked_until.filter(|&b| b > t).map(|b| dur(b - t));
         snap
+    }
+
+    /// Everything the ledger knows at `now`, for the details popup (`queued`,
+    /// `shared_file` and `warning` are for the worker and the store to fill in).
+    pub fn details(&self, now: Instant) -> QuotaDetails {
+        let t = self.tick(now);
+        let later = |at: Tick| (at > t).then(|| dur(at - t));
+        let mut d = QuotaDetails {
+            backend: self.backend.clone(),
+            metered: self.limits.metered,
+            in_flight: self.in_flight.len(),
+            session_calls: self.session_calls,
+            throttled_for: self.blocked_until.and_then(later),
+            last_throttle: self.last_throttle.as_ref().map(|l| ThrottleDetail {
+                body: l.body.clone(),
+                ago: dur(t - l.at),
+                wait: l.wait,
+            }),
+            query_timeout: self.limits.query_timeout,
+            max_rows: self.limits.max_rows,
+            lookback: self.limits.lookback,
+            skew: self.limits.safety.skew,
+            headroom: self.headroom(),
+            ..QuotaDetails::default()
+        };
+        if !self.limits.metered {
+            return d;
+        }
+        for w in &self.calls {
+            let len = self.call_len(w);
+            let (i0, count) = self.calls_in(t, len);
+            d.windows.push(WindowDetail {
+                label: format!("calls per {}", window_label(w.window)),
+                is_time: false,
+                used: count as f64,
+                usable: self.usable_calls(w) as f64,
+                limit: w.limit as f64,
+                learned: self.learned.contains(w),
+                frees_in: (count > 0)
+                    .then(|| self.starts[i0].0.saturating_add(len).saturating_add(1))
+                    .and_then(later),
+                blocks_for: later(self.call_free_at(w, t)),
+            });
+        }
+        for w in &self.limits.run_time {
+            let len = self.run_len(w);
+            let used = self.finished_used(t, len) + self.in_flight_used(t, len);
+            let cutoff = t.saturating_sub(len);
+            let oldest = self
+                .spans
+                .iter()
+                .filter(|s| s.b >= cutoff)
+                .map(|s| s.a.max(cutoff))
+                .chain(self.in_flight.iter().map(|&(_, s)| s.max(cutoff)))
+                .min();
+            d.windows.push(WindowDetail {
+                label: format!("run time per {}", window_label(w.window)),
+                is_time: true,
+                used: dur(used).as_secs_f64(),
+                usable: dur(self.usable_budget(w)).as_secs_f64(),
+                limit: w.budget.as_secs_f64(),
+                learned: false,
+                frees_in: oldest
+                    .filter(|_| used > 0)
+                    .map(|a| a.saturating_add(len))
+                    .and_then(later),
+                blocks_for: later(self.run_free_at(w, t)),
+            });
+        }
+        d
     }
 
     // ---- sharing between processes (store.rs) --------------------------------------
@@ -1165,8 +1235,10 @@ mod tests {
         assert!(s.metered);
         let labels: Vec<&str> = s.windows.iter().map(|w| w.label.as_str()).collect();
         assert_eq!(labels, ["calls/min", "calls/h", "run/h", "run/d"]);
-        assert_eq!((s.windows[0].used, s.windows[0].limit), (1.0, 45.0));
-        assert_eq!((s.windows[2].used, s.windows[2].limit), (3.0, 600.0));
+        // The figure shown is what the ledger will use: one call and 2% of the run time
+        // are held back.
+        assert_eq!((s.windows[0].used, s.windows[0].limit), (1.0, 44.0));
+        assert_eq!((s.windows[2].used, s.windows[2].limit), (3.0, 588.0));
         assert!(s.windows[2].is_time && !s.windows[0].is_time);
         assert_eq!(s.session_calls, 1);
         assert_eq!(s.throttled_for, None);

@@ -73,6 +73,10 @@ pub struct App {
     pub signin: Option<super::signin::SignIn>,
     /// A query held back until the analyst confirms it may spend quota.
     pub confirm: Option<super::confirm::ConfirmSend>,
+    /// The whole quota ledger, as the worker last published it.
+    pub quota_details: Option<Box<crate::quota::QuotaDetails>>,
+    /// The quota details popup is open, scrolled this far.
+    pub quota_popup: Option<u16>,
     pub running: Option<Running>,
     pub last: Option<LastRun>,
     pub backend: BackendKind,
@@ -99,6 +103,8 @@ impl App {
             overlay: None,
             signin: None,
             confirm: None,
+            quota_details: None,
+            quota_popup: None,
             running: None,
             last: None,
             backend,
@@ -146,6 +152,15 @@ impl App {
         if self.confirm.is_some() {
             return self.on_confirm_send_key(key);
         }
+        if let Some(scroll) = &mut self.quota_popup {
+            use crossterm::event::KeyCode as K;
+            match key.code {
+                K::Up | K::Char('k') => *scroll = scroll.saturating_sub(1),
+                K::Down | K::Char('j') => *scroll = scroll.saturating_add(1),
+                _ => self.quota_popup = None,
+            }
+            return;
+        }
         match self.overlay {
             Some(Overlay::ConfirmQuit) => return self.on_confirm_quit_key(key),
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
@@ -167,6 +182,7 @@ impl App {
             Action::Cancel => self.cancel(),
             Action::Quit => self.request_quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::QuotaDetails => self.quota_popup = Some(0),
             Action::FocusNext | Action::FocusPrev => {
                 self.focus = if self.focus == Focus::Editor {
                     Focus::Grid
@@ -399,6 +415,7 @@ impl App {
             | WorkerEvent::Cancelled { .. } => {}
             WorkerEvent::Quota(snapshot) => self.quota = snapshot,
             WorkerEvent::SignIn(event) => self.on_sign_in(event),
+            WorkerEvent::QuotaDetails(details) => self.quota_details = Some(details),
         }
     }
 
@@ -420,6 +437,21 @@ impl App {
             Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
             None => {}
+        }
+        if let Some(scroll) = self.quota_popup {
+            let unmetered;
+            let details = match self.quota_details.as_deref() {
+                Some(d) => d,
+                None => {
+                    unmetered = crate::quota::QuotaDetails {
+                        backend: self.quota.backend.clone(),
+                        metered: self.quota.metered,
+                        ..Default::default()
+                    };
+                    &unmetered
+                }
+            };
+            super::quota_popup::draw(details, frame, area, scroll, &self.theme);
         }
         if let Some(confirm) = &self.confirm {
             super::confirm::draw(confirm, self.backend.name(), frame, area, &self.theme);

@@ -9,6 +9,7 @@ pub mod help;
 pub mod highlight;
 pub mod keymap;
 pub mod layout;
+pub mod quota_popup;
 pub mod signin;
 pub mod status;
 pub mod terminal;

@@ -4,12 +4,16 @@
 //! call, holds queries in a queue until the ledger admits them, requeues a query after a
 //! 429 once the wait is over, answers repeats from a result cache, and collapses identical
 //! requests in flight into one call.
+//!
+//! The quota store reads and writes a file under a lock shared with other processes; every
+//! use of it runs on tokio's blocking pool (`spawn_blocking`), so the async threads (and
+//! the UI on them) never wait on the disk.
 
 pub mod cache;
 pub mod local;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -18,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::AuthEvent;
 use crate::backend::{Backend, RunError, RunRequest};
 use crate::data::ResultSet;
-use crate::quota::{Admission, CallTicket, QuotaSnapshot, Store};
+use crate::quota::{Admission, CallTicket, QuotaDetails, QuotaSnapshot, Store};
 use cache::{QueryKey, ResultCache};
 
 /// Identifies one run, chosen by the UI.
@@ -75,6 +79,9 @@ pub enum WorkerEvent {
         id: QueryId,
     },
     Quota(QuotaSnapshot),
+    /// The whole ledger, for the quota details popup; sent with every `Quota` of a
+    /// metered backend.
+    QuotaDetails(Box<QuotaDetails>),
     /// Sign-in needs the analyst (a device code to enter) or has ended: relayed from the
     /// token provider, which only ever puts the code, the URL and outcomes here, never a
     /// token or a secret.
@@ -150,6 +157,8 @@ struct Done {
 struct Worker {
     backend: Arc<dyn Backend>,
     options: WorkerOptions,
+    /// The quota store, used only on the blocking pool (`with_store`).
+    quota: Option<Arc<Mutex<Store>>>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     queue: VecDeque<Job>,
     running: Vec<Running>,
@@ -164,11 +173,12 @@ struct Worker {
 impl Worker {
     fn new(
         backend: Arc<dyn Backend>,
-        options: WorkerOptions,
+        mut options: WorkerOptions,
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> Self {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let cache = ResultCache::new(if options.quota.is_some() {
+        let quota = options.quota.take().map(|s| Arc::new(Mutex::new(s)));
+        let cache = ResultCache::new(if quota.is_some() {
             options.cache_ttl
         } else {
             Duration::ZERO
@@ -176,6 +186,7 @@ impl Worker {
         Worker {
             backend,
             options,
+            quota,
             events,
             queue: VecDeque::new(),
             running: Vec::new(),
@@ -191,16 +202,25 @@ impl Worker {
         let _ = self.events.send(event);
     }
 
-    fn publish_quota(&mut self) {
-        let snapshot = match &mut self.options.quota {
-            Some(store) => store.snapshot(Instant::now()),
-            None => QuotaSnapshot::unmetered(self.backend.kind().name()),
+    fn metered(&self) -> bool {
+        self.quota.is_some()
+    }
+
+    async fn publish_quota(&mut self) {
+        let Some(store) = &self.quota else {
+            let snapshot = QuotaSnapshot::unmetered(self.backend.kind().name());
+            return self.emit(WorkerEvent::Quota(snapshot));
         };
+        let now = Instant::now();
+        let (snapshot, mut details) =
+            with_store(store, move |s| (s.snapshot(now), s.details(now))).await;
+        details.queued = self.queue.iter().map(|j| j.ids.len()).sum();
         self.emit(WorkerEvent::Quota(snapshot));
+        self.emit(WorkerEvent::QuotaDetails(Box::new(details)));
     }
 
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        self.publish_quota();
+        self.publish_quota().await;
         {
             let (backend, events) = (Arc::clone(&self.backend), self.events.clone());
             tokio::spawn(async move {
@@ -223,7 +243,7 @@ impl Worker {
                     Some(Command::Run { id, request, fresh }) => self.on_run(id, request, fresh),
                     Some(Command::Cancel { id }) => self.on_cancel(id),
                 },
-                Some(done) = self.done_rx.recv() => self.on_done(done),
+                Some(done) = self.done_rx.recv() => self.on_done(done).await,
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
                 ev = next_auth(&mut auth) => {
                     match ev {
@@ -233,13 +253,13 @@ impl Worker {
                     continue;
                 }
                 _ = tick.tick() => {
-                    if self.options.quota.is_some() {
-                        self.publish_quota();
+                    if self.metered() {
+                        self.publish_quota().await;
                     }
                     continue;
                 }
             }
-            self.dispatch();
+            self.dispatch().await;
         }
         for r in &self.running {
             r.token.cancel();
@@ -258,7 +278,7 @@ impl Worker {
                 });
                 return;
             }
-            let metered = self.options.quota.is_some();
+            let metered = self.metered();
             if metered
                 && let Some(r) = self
                     .running
@@ -302,19 +322,25 @@ impl Worker {
     }
 
     /// Send queued jobs while the ledger admits them.
-    fn dispatch(&mut self) {
+    async fn dispatch(&mut self) {
         while !self.queue.is_empty() {
             let now = Instant::now();
-            let ticket = match &mut self.options.quota {
+            let ticket = match &self.quota {
                 None => None,
-                Some(store) => match store.begin_call(now) {
+                Some(store) => match with_store(store, move |s| {
+                    s.begin_call(now)
+                        .map_err(|a| (a, s.ledger().blocked_until(now).is_some()))
+                })
+                .await
+                {
                     Ok(ticket) => Some(ticket),
-                    Err(Admission::At(t)) => {
+                    Err((Admission::At(t), throttled)) => {
                         self.wake = Some(t);
-                        let why = store.ledger().blocked_until(now).map_or(
-                            "waiting for the tenant's quota",
-                            |_| "throttled by the service (429)",
-                        );
+                        let why = if throttled {
+                            "throttled by the service (429)"
+                        } else {
+                            "waiting for the tenant's quota"
+                        };
                         if let Some(job) = self.queue.front() {
                             for &id in &job.ids {
                                 let why = why.to_string();
@@ -327,7 +353,7 @@ impl Worker {
                         }
                         return;
                     }
-                    Err(Admission::Refused(why)) => {
+                    Err((Admission::Refused(why), _)) => {
                         let job = self.queue.pop_front().expect("queue is not empty");
                         for id in job.ids {
                             let error = RunError::Refused(why.to_string());
@@ -339,15 +365,15 @@ impl Worker {
                         }
                         continue;
                     }
-                    Err(Admission::Now) => None,
+                    Err((Admission::Now, _)) => None,
                 },
             };
             let job = self.queue.pop_front().expect("queue is not empty");
-            self.start(job, ticket);
+            self.start(job, ticket).await;
         }
     }
 
-    fn start(&mut self, job: Job, ticket: Option<CallTicket>) {
+    async fn start(&mut self, job: Job, ticket: Option<CallTicket>) {
         let seq = self.next_seq;
         self.next_seq += 1;
         let token = CancellationToken::new();
@@ -381,12 +407,12 @@ impl Worker {
             token,
             ticket,
         });
-        if self.options.quota.is_some() {
-            self.publish_quota();
+        if self.metered() {
+            self.publish_quota().await;
         }
     }
 
-    fn on_done(&mut self, done: Done) {
+    async fn on_done(&mut self, done: Done) {
         let Some(pos) = self.running.iter().position(|r| r.seq == done.seq) else {
             return;
         };
@@ -394,7 +420,7 @@ impl Worker {
             mut job, ticket, ..
         } = self.running.remove(pos);
         let now = Instant::now();
-        if let (Some(store), Some(ticket)) = (&mut self.options.quota, ticket) {
+        if let (Some(store), Some(ticket)) = (&self.quota, ticket) {
             match &done.result {
                 Ok(result) => {
                     let runtime = result
@@ -404,11 +430,15 @@ impl Worker {
                         .and_then(|s| s.execution_time)
                         .filter(|s| s.is_finite() && *s >= 0.0)
                         .map(Duration::from_secs_f64);
-                    store.end_call(&ticket, now, runtime);
+                    with_store(store, move |s| s.end_call(&ticket, now, runtime)).await;
                 }
                 Err(RunError::Throttled { wait, message }) => {
-                    store.end_call(&ticket, now, Some(Duration::ZERO));
-                    let outcome = store.throttled(now, (!wait.is_zero()).then_some(*wait), message);
+                    let (wait, message) = ((!wait.is_zero()).then_some(*wait), message.clone());
+                    let outcome = with_store(store, move |s| {
+                        s.end_call(&ticket, now, Some(Duration::ZERO));
+                        s.throttled(now, wait, &message)
+                    })
+                    .await;
                     tracing::warn!(wait = ?outcome.wait, "throttled by the service");
                     job.attempts += 1;
                     if job.attempts < self.options.max_attempts.max(1) {
@@ -425,11 +455,11 @@ impl Worker {
                             });
                         }
                         self.queue.push_front(job);
-                        self.publish_quota();
+                        self.publish_quota().await;
                         return;
                     }
                 }
-                Err(_) => store.end_call(&ticket, now, None),
+                Err(_) => with_store(store, move |s| s.end_call(&ticket, now, None)).await,
             }
         }
         match done.result {
@@ -461,8 +491,23 @@ impl Worker {
                 }
             }
         }
-        self.publish_quota();
+        self.publish_quota().await;
     }
+}
+
+/// Run `op` on the quota store on the blocking pool: its file I/O and lock waits never
+/// hold an async thread.
+async fn with_store<R: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    op: impl FnOnce(&mut Store) -> R + Send + 'static,
+) -> R {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || {
+        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+        op(&mut store)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 async fn sleep_until(at: Option<Instant>) {
