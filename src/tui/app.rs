@@ -89,6 +89,8 @@ pub struct App {
     /// Commands for the worker; the event loop sends them.
     pub outbox: Vec<Command>,
     pub should_quit: bool,
+    /// The termination signal that ended the loop, if one did (the exit code is 128 + it).
+    pub exit_signal: Option<i32>,
     next_id: u64,
 }
 
@@ -114,6 +116,7 @@ impl App {
             theme,
             outbox: Vec::new(),
             should_quit: false,
+            exit_signal: None,
             next_id: 1,
         }
     }

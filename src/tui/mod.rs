@@ -75,8 +75,9 @@ pub async fn run(
                 dirty = true;
             }
             _ = tick.tick() => dirty |= app.is_animating(),
-            _ = signals.recv() => {
-                tracing::info!("termination signal; leaving");
+            signal = signals.recv() => {
+                tracing::info!(signal, "termination signal; leaving");
+                app.exit_signal = Some(signal);
                 break;
             }
         }
@@ -127,13 +128,14 @@ impl Signals {
         Ok(Signals {})
     }
 
-    async fn recv(&mut self) {
+    /// The number of the signal that arrived (15 for SIGTERM, 1 for SIGHUP).
+    async fn recv(&mut self) -> i32 {
         #[cfg(unix)]
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
+            _ = self.term.recv() => 15,
+            _ = self.hup.recv() => 1,
         }
         #[cfg(not(unix))]
-        std::future::pending::<()>().await
+        std::future::pending::<i32>().await
     }
 }
