@@ -203,7 +203,8 @@ fn the_file_holds_wall_clock_times() {
     let text = std::fs::read_to_string(root.path()).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["version"], 1);
-    assert_eq!(v["calls"][0]["start"], 1_700_000_010_000_000_000i64);
+    // A finished call sits in the call windows at its answer.
+    assert_eq!(v["calls"][0]["start"], 1_700_000_013_000_000_000i64);
     assert_eq!(
         v["calls"][0]["ran"],
         serde_json::json!([1_700_000_010_000_000_000i64, 1_700_000_013_000_000_000i64])
@@ -218,7 +219,13 @@ fn the_file_holds_wall_clock_times() {
     other.advance(S(52));
     assert_eq!(
         t.snapshot(other.now()).windows[0].used,
+        1.0,
+        "still in at 72 s"
+    );
+    other.advance(S(3));
+    assert_eq!(
+        t.snapshot(other.now()).windows[0].used,
         0.0,
-        "out at 10 + 60 + 1 s"
+        "out at 13 + 60 + 1 s"
     );
 }

@@ -1,9 +1,15 @@
 //! The quota ledger: a pure state machine over injected `Instant`s that decides when the
 //! next query may go out so that kqlhunt never provokes a 429 itself.
 //!
-//! **Windows.** Sliding, not fixed buckets. Call windows count call *starts* (a call
-//! counts from the moment it is sent, so concurrent queries and other processes see it at
-//! once); run-time windows sum the overlap of each call's run span with the window. A run
+//! **Windows.** Sliding, not fixed buckets. A call enters the call windows the moment it
+//! is admitted (so concurrent queries and other processes see it at once) and stays in
+//! them, counted as "now", for as long as it is in flight; once it has ended it counts
+//! from the moment its answer arrived. The service counts a call somewhere between our
+//! send and its answer, so a call sent one window after the previous call's *answer* is a
+//! full window after the service counted that call, however long the token fetch, the
+//! connection or the query took: the windows stay sound without guessing the latency.
+//! (Counting from the send, the margin would have to cover the latency; a call in flight
+//! for longer than its timeout counts as ended then.) Run-time windows sum the overlap of each call's run span with the window. A run
 //! span is `[end − run, end]` where `run` is the service's own figure (`Stats.ExecutionTime`)
 //! when it gives one and the elapsed time otherwise; a call still in flight counts
 //! `[start, now]`, capped at the per-query timeout (after that the service has stopped it).
@@ -11,11 +17,14 @@
 //! this is safe whichever way the service counts.
 //!
 //! **Safety margin.** Every window is treated as `skew` (default 1 s) longer than
-//! configured, and closed at both ends: a call we send `window + skew` after another can
-//! arrive up to `skew` late or early and still be a full window apart at the service. Every
-//! wait a 429 announces is lengthened by `skew` too. Of each call limit `N` we use at most
-//! `N − max(⌈N·headroom⌉, 1)` (headroom 2%: 44 of 45 per minute, 1,470 of 1,500 per hour),
-//! never the last call, but always at least one. A run-time budget `B` is used up to
+//! configured, and closed at both ends, for what counting from the answer cannot see: a
+//! cancelled request whose bytes reach the service after we gave up on it, or a service
+//! that books a call just after answering it. Every wait a 429 announces is lengthened by
+//! `skew` too. Of each call limit `N` we hold back `⌈N·headroom⌉` calls (headroom 2%: 44
+//! of 45 per minute, 9 of 10, 1,470 of 1,500 per hour), always leaving at least one;
+//! headroom 0 uses every call. The held-back call no longer covers latency (the answer
+//! stamp does); it covers calls the ledger cannot count: another tool using the same app
+//! registration, or the service booking the request a 401 made us repeat. A run-time budget `B` is used up to
 //! `B·(1 − headroom)`, and a new query needs room for a `reserve`: the mean run time of the
 //! last 16 queries (1 s before any), at most a tenth of the budget.
 //!
@@ -396,25 +405,65 @@ impl Ledger {
         }
     }
 
-    /// (index of the first start inside the window ending at `t`, how many are inside).
+    /// (index of the first mark inside the window ending at `t`, how many calls are
+    /// inside). Calls in flight count however old their mark, until their timeout.
     fn calls_in(&self, t: Tick, len: Tick) -> (usize, usize) {
         let cutoff = t.saturating_sub(len);
         let i0 = self.starts.partition_point(|&(s, _)| s < cutoff);
-        (i0, self.starts.len() - i0)
+        let timeout = self.timeout();
+        let old_flying = self
+            .in_flight
+            .iter()
+            .filter(|&&(_, s)| s < cutoff && s.saturating_add(timeout) >= cutoff)
+            .count();
+        (i0, self.starts.len() - i0 + old_flying)
+    }
+
+    /// When the `n`-th (1-based) of the calls in the window ending at `t` leaves it: a
+    /// finished call `len` after its answer, a call in flight `len` after its timeout at
+    /// the latest (the worker asks again as soon as it really ends).
+    fn nth_leave(&self, t: Tick, len: Tick, n: usize) -> Option<Tick> {
+        let cutoff = t.saturating_sub(len);
+        let timeout = self.timeout();
+        let leave = |mark: Tick| mark.saturating_add(len).saturating_add(1);
+        let mut flying: Vec<Tick> = self
+            .in_flight
+            .iter()
+            .map(|&(_, s)| s.saturating_add(timeout))
+            .filter(|&d| d >= cutoff)
+            .map(leave)
+            .collect();
+        flying.sort_unstable();
+        let is_flying = |id: CallId| self.in_flight.iter().any(|&(f, _)| f == id);
+        let i0 = self.starts.partition_point(|&(s, _)| s < cutoff);
+        let mut finished = self
+            .starts
+            .range(i0..)
+            .filter(|&&(_, id)| !is_flying(id))
+            .map(|&(s, _)| leave(s))
+            .peekable();
+        let mut flying = flying.into_iter().peekable();
+        let mut found = None;
+        for _ in 0..n {
+            found = match (finished.peek(), flying.peek()) {
+                (Some(&a), Some(&b)) if b < a => flying.next(),
+                (Some(_), _) => finished.next(),
+                (None, Some(_)) => flying.next(),
+                (None, None) => None,
+            };
+        }
+        found
     }
 
     fn call_free_at(&self, w: &CallWindow, t: Tick) -> Tick {
         let len = self.call_len(w);
         let usable = self.usable_calls(w) as usize;
-        let (i0, count) = self.calls_in(t, len);
+        let (_, count) = self.calls_in(t, len);
         if count < usable {
             return t;
         }
         // The oldest `count - usable + 1` calls must leave the (closed) window.
-        let idx = i0 + (count + 1 - usable) - 1;
-        self.starts
-            .get(idx)
-            .map_or(t, |&(s, _)| s.saturating_add(len).saturating_add(1))
+        self.nth_leave(t, len, count + 1 - usable).unwrap_or(t)
     }
 
     fn run_free_at(&self, w: &RunWindow, t: Tick) -> Tick {
@@ -533,6 +582,11 @@ impl Ledger {
             return; // ended twice
         }
         let (s, e) = (self.tick(ticket.start), self.tick(end));
+        // From now on the call counts from its answer.
+        if let Some(i) = self.starts.iter().position(|&(_, id)| id == ticket.id) {
+            self.starts.remove(i);
+        }
+        self.insert_start(e.max(s), ticket.id);
         self.add_span(ticket.id, s, e, service_runtime);
         // Prune by the start: `end` may be reported ahead of the clock others ask with.
         self.prune(s);
@@ -548,7 +602,7 @@ impl Ledger {
     ) -> CallId {
         let id = CallId(self.rng.next_u64());
         let (s, e) = (self.tick(start), self.tick(end));
-        self.insert_start(s, id);
+        self.insert_start(e.max(s), id);
         self.add_span(id, s, e, service_runtime);
         self.session_calls += 1;
         self.prune(s);
@@ -768,7 +822,7 @@ impl Ledger {
         }
         for w in &self.calls {
             let len = self.call_len(w);
-            let (i0, count) = self.calls_in(t, len);
+            let (_, count) = self.calls_in(t, len);
             d.windows.push(WindowDetail {
                 label: format!("calls per {}", window_label(w.window)),
                 is_time: false,
@@ -776,9 +830,7 @@ impl Ledger {
                 usable: self.usable_calls(w) as f64,
                 limit: w.limit as f64,
                 learned: self.learned.contains(w),
-                frees_in: (count > 0)
-                    .then(|| self.starts[i0].0.saturating_add(len).saturating_add(1))
-                    .and_then(later),
+                frees_in: self.nth_leave(t, len, 1).and_then(later),
                 blocks_for: later(self.call_free_at(w, t)),
             });
         }
@@ -855,15 +907,18 @@ impl Ledger {
                     merged.insert(r.id, r);
                 }
                 Some(m) => {
+                    // A copy that saw the call end knows its answer mark; a copy that
+                    // still has it in flight is stale.
                     m.start = match (m.start, r.start) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (Some(a), Some(b)) if m.in_flight == r.in_flight => Some(a.min(b)),
+                        (Some(_), Some(b)) if m.in_flight => Some(b),
                         (a, b) => a.or(b),
                     };
                     m.span = match (m.span, r.span) {
                         (Some(x), Some(y)) => Some(if y.1 - y.0 > x.1 - x.0 { y } else { x }),
                         (x, y) => x.or(y),
                     };
-                    m.in_flight = m.span.is_none() && (m.in_flight || r.in_flight);
+                    m.in_flight = m.span.is_none() && m.in_flight && r.in_flight;
                 }
             }
         }
@@ -919,13 +974,13 @@ impl Ledger {
     }
 }
 
-/// Calls of a limit we allow ourselves: `limit − max(⌈limit·headroom⌉, 1)`, at least one
-/// (and none of a limit of 0).
+/// Calls of a limit we allow ourselves: `limit − ⌈limit·headroom⌉`, at least one (and
+/// none of a limit of 0). Headroom 0 uses the whole limit.
 pub fn usable_calls(limit: u32, headroom: f64) -> u32 {
     if limit == 0 {
         return 0;
     }
-    let spare = ((limit as f64 * headroom).ceil() as u32).max(u32::from(limit >= 2));
+    let spare = (limit as f64 * headroom).ceil() as u32;
     limit.saturating_sub(spare).max(1)
 }
 
@@ -956,15 +1011,44 @@ mod tests {
     }
 
     #[test]
-    fn usable_calls_keep_the_last_one_back() {
+    fn usable_calls_hold_back_the_headroom() {
         assert_eq!(usable_calls(45, 0.02), 44);
         assert_eq!(usable_calls(1500, 0.02), 1470);
         assert_eq!(usable_calls(10, 0.02), 9);
         assert_eq!(usable_calls(2, 0.02), 1);
         assert_eq!(usable_calls(1, 0.02), 1);
         assert_eq!(usable_calls(0, 0.02), 0);
-        assert_eq!(usable_calls(100, 0.0), 99);
+        assert_eq!(usable_calls(100, 0.0), 100, "headroom 0 uses every call");
         assert_eq!(usable_calls(u32::MAX, 0.5), u32::MAX / 2);
+    }
+
+    #[test]
+    fn a_finished_call_counts_from_its_answer_and_a_running_one_holds_its_slot() {
+        let t0 = Instant::now();
+        let mut limits = only_calls(1, 60);
+        limits.safety.skew = Duration::ZERO;
+        let mut l = Ledger::new(limits);
+        // Sent at 0, answered at 20: the service counted it somewhere in [0, 20], so the
+        // next call waits until 60 s after the answer, not after the send.
+        let a = l.begin_call(t0);
+        l.end_call(&a, t0 + S(20), None);
+        assert_eq!(l.admit(t0 + S(61)), Admission::At(t0 + S(80) + ns_dur(1)));
+        assert_eq!(l.admit(t0 + S(81)), Admission::Now);
+        // A call still running after a whole window keeps its slot until it ends.
+        let b = l.begin_call(t0 + S(81));
+        assert!(matches!(l.admit(t0 + S(200)), Admission::At(_)));
+        l.end_call(&b, t0 + S(200), None);
+        assert_eq!(l.admit(t0 + S(250)), Admission::At(t0 + S(260) + ns_dur(1)));
+        // Snapshots and details agree.
+        assert_eq!(l.snapshot(t0 + S(250)).windows[0].used, 1.0);
+        assert_eq!(
+            l.details(t0 + S(250)).windows[0].frees_in,
+            Some(S(10) + ns_dur(1))
+        );
+    }
+
+    fn ns_dur(n: u64) -> Duration {
+        Duration::from_nanos(n)
     }
 
     #[test]

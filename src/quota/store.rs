@@ -473,6 +473,8 @@ struct FileState {
 #[derive(Serialize, Deserialize)]
 struct FileCall {
     id: u64,
+    /// Where the call sits in the call windows: its send while in flight, its answer once
+    /// it has ended (see the ledger's module comment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     start: Option<i64>,
     /// The run span `[from, to]`.
