@@ -20,9 +20,9 @@
 //! configured, and closed at both ends, for what counting from the answer cannot see: a
 //! cancelled request whose bytes reach the service after we gave up on it, or a service
 //! that books a call just after answering it. Every wait a 429 announces is lengthened by
-//! `skew` too. Of each call limit `N` we hold back `⌈N·headroom⌉` calls (headroom 2%: 44
-//! of 45 per minute, 9 of 10, 1,470 of 1,500 per hour), always leaving at least one;
-//! headroom 0 uses every call. The held-back call no longer covers latency (the answer
+//! `skew` too. Of each call limit `N` we hold back `N·headroom` calls rounded to the
+//! nearest (headroom 2%: 44 of 45 per minute, 1,470 of 1,500 per hour, all 10 of 10: a
+//! whole call would be 10% there), always leaving at least one; headroom 0 uses every call. The held-back call no longer covers latency (the answer
 //! stamp does); it covers calls the ledger cannot count: another tool using the same app
 //! registration, or the service booking the request a 401 made us repeat. A run-time budget `B` is used up to
 //! `B·(1 − headroom)`, and a new query needs room for a `reserve`: the mean run time of the
@@ -974,13 +974,14 @@ impl Ledger {
     }
 }
 
-/// Calls of a limit we allow ourselves: `limit − ⌈limit·headroom⌉`, at least one (and
-/// none of a limit of 0). Headroom 0 uses the whole limit.
+/// Calls of a limit we allow ourselves: `limit − round(limit·headroom)`, at least one (and
+/// none of a limit of 0). Rounded to the nearest call, so 2% holds back one of 45 but none
+/// of 10, where a whole call would be 10% of the budget. Headroom 0 uses the whole limit.
 pub fn usable_calls(limit: u32, headroom: f64) -> u32 {
     if limit == 0 {
         return 0;
     }
-    let spare = (limit as f64 * headroom).ceil() as u32;
+    let spare = (limit as f64 * headroom).round() as u32;
     limit.saturating_sub(spare).max(1)
 }
 
@@ -1014,8 +1015,9 @@ mod tests {
     fn usable_calls_hold_back_the_headroom() {
         assert_eq!(usable_calls(45, 0.02), 44);
         assert_eq!(usable_calls(1500, 0.02), 1470);
-        assert_eq!(usable_calls(10, 0.02), 9);
-        assert_eq!(usable_calls(2, 0.02), 1);
+        assert_eq!(usable_calls(10, 0.02), 10, "a whole call would be 10%");
+        assert_eq!(usable_calls(25, 0.02), 24);
+        assert_eq!(usable_calls(2, 0.02), 2);
         assert_eq!(usable_calls(1, 0.02), 1);
         assert_eq!(usable_calls(0, 0.02), 0);
         assert_eq!(usable_calls(100, 0.0), 100, "headroom 0 uses every call");
@@ -1055,11 +1057,11 @@ mod tests {
     fn a_fresh_ledger_admits_and_a_full_window_waits_for_its_oldest_call() {
         let t0 = Instant::now();
         let mut l = Ledger::new(only_calls(5, 10));
-        for i in 0..4 {
+        for i in 0..5 {
             assert_eq!(l.admit(t0 + S(i)), Admission::Now);
-            l.record_call(t0 + S(i), t0 + S(i), None);
+            l.record_call(t0 + S(i) - S(1).min(S(i)), t0 + S(i), None);
         }
-        // Four of five used: the fifth is the held-back last call.
+        // Five of five used: the next waits for the oldest answer (at 0) to leave.
         let now = t0 + S(4);
         let free = t0 + S(10) + S(1) + Duration::from_nanos(1);
         assert_eq!(l.admit(now), Admission::At(free));
@@ -1078,7 +1080,8 @@ mod tests {
         l.record_call(t0, t0, None);
         let tk = l.begin_call(t0 + S(30));
         l.end_call(&tk, t0 + S(300), None);
-        // At 40 both calls are inside the minute: the third (held back) is not usable.
+        l.record_call(t0 + S(31), t0 + S(32), None);
+        // At 40 all three calls are inside the minute.
         assert!(matches!(l.admit(t0 + S(40)), Admission::At(_)));
     }
 
@@ -1110,8 +1113,9 @@ mod tests {
     fn a_wait_beyond_the_horizon_is_refused_with_when() {
         let t0 = Instant::now();
         let mut l = Ledger::new(only_calls(3, 3600));
-        l.record_call(t0, t0, None);
-        l.record_call(t0, t0, None);
+        for _ in 0..3 {
+            l.record_call(t0, t0, None);
+        }
         let Admission::Refused(why) = l.admit(t0 + S(60)) else {
             panic!("not refused")
         };
@@ -1129,7 +1133,7 @@ mod tests {
     #[test]
     fn in_flight_calls_count_at_once() {
         let t0 = Instant::now();
-        let mut l = Ledger::new(only_calls(3, 60));
+        let mut l = Ledger::new(only_calls(2, 60));
         let a = l.begin_call(t0);
         let _b = l.begin_call(t0);
         assert!(matches!(l.admit(t0), Admission::At(_)));

@@ -35,9 +35,9 @@ pub struct RunWindow {
 /// How far the ledger stays from the limits, and how it waits after a 429.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Safety {
-    /// Fraction of every budget left unused (0.02 = 2%). For call windows at least one
-    /// call is held back when the limit is 2 or more ("never the last call"), and at
-    /// least one call is always usable when the limit is 1 or more.
+    /// Fraction of every budget left unused (0.02 = 2%). For call windows it is rounded to
+    /// the nearest whole call (one of 45, none of 10), and at least one call is always
+    /// usable when the limit is 1 or more.
     pub headroom: f64,
     /// Added to every window's length: our send time and the service's receive time
     /// differ by network latency and clock skew, so two calls we send `window` apart may

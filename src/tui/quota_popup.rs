@@ -103,7 +103,7 @@ pub fn lines(d: &QuotaDetails, theme: &Theme) -> Vec<Line<'static>> {
     )));
     out.push(Line::styled(
         format!(
-            " Safety: every window counts {} longer; {:.0}% of each budget and the last call stay unused",
+            " Safety: every window counts {} longer; {:.0}% of each budget stays unused",
             short_duration(d.skew),
             d.headroom * 100.0
         ),
