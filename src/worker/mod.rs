@@ -159,6 +159,8 @@ struct Worker {
     options: WorkerOptions,
     /// The quota store, used only on the blocking pool (`with_store`).
     quota: Option<Arc<Mutex<Store>>>,
+    /// Calls in flight at once (the quota's `parallel`; unbounded when unmetered).
+    max_running: usize,
     events: mpsc::UnboundedSender<WorkerEvent>,
     queue: VecDeque<Job>,
     running: Vec<Running>,
@@ -177,6 +179,9 @@ impl Worker {
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> Self {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let max_running = options.quota.as_ref().map_or(usize::MAX, |s| {
+            s.ledger().limits().parallel.max(1) as usize
+        });
         let quota = options.quota.take().map(|s| Arc::new(Mutex::new(s)));
         let cache = ResultCache::new(if quota.is_some() {
             options.cache_ttl
@@ -187,6 +192,7 @@ impl Worker {
             backend,
             options,
             quota,
+            max_running,
             events,
             queue: VecDeque::new(),
             running: Vec::new(),
@@ -323,7 +329,7 @@ impl Worker {
 
     /// Send queued jobs while the ledger admits them.
     async fn dispatch(&mut self) {
-        while !self.queue.is_empty() {
+        while !self.queue.is_empty() && self.running.len() < self.max_running {
             let now = Instant::now();
             let ticket = match &self.quota {
                 None => None,
