@@ -198,7 +198,10 @@ async fn a_burst_of_100_uses_over_90_percent_of_the_rate_without_a_429() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), expected);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().lines().count(),
+        expected
+    );
     assert_eq!(fake.throttled(), 0, "the fake answered a 429");
     let times: Vec<_> = fake.requests().iter().map(|r| r.at).collect();
     assert_eq!(times.len(), 100, "one request per query, no retries");
@@ -210,7 +213,10 @@ async fn a_burst_of_100_uses_over_90_percent_of_the_rate_without_a_429() {
         "100 calls in {span:?} (ideal {ideal:?}): {:.1}% of the allowed rate, at most {most} per window",
         used * 100.0
     );
-    assert_eq!(most, 10, "every window is used to the full limit, never beyond");
+    assert_eq!(
+        most, 10,
+        "every window is used to the full limit, never beyond"
+    );
     assert!(used >= 0.90, "{:.1}% of the allowed rate", used * 100.0);
 }
 
@@ -267,5 +273,9 @@ async fn an_unannounced_limit_costs_one_429_and_is_learned() {
         (1..=2).contains(&throttled),
         "{throttled} 429s for 2 distinct limits"
     );
-    assert_eq!(fake.requests().len(), 30 + throttled, "each 429 retried once");
+    assert_eq!(
+        fake.requests().len(),
+        30 + throttled,
+        "each 429 retried once"
+    );
 }

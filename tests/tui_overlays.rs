@@ -66,13 +66,21 @@ fn run(app: &mut App, query: &str) -> QueryId {
 #[test]
 fn sign_in_shows_the_code_and_url_with_a_countdown() {
     let mut app = graph_app();
-    let id = run(&mut app, "DeviceEvents | where Timestamp > ago(1h) | take 5");
+    let id = run(
+        &mut app,
+        "DeviceEvents | where Timestamp > ago(1h) | take 5",
+    );
     app.on_worker_event(WorkerEvent::Started { id });
-    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt("FRWQDE7YL"))));
+    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt(
+        "FRWQDE7YL",
+    ))));
     let now = Instant::now();
     app.signin.as_mut().unwrap().expires = now + Duration::from_secs(14 * 60 + 32);
     let text = screen(&mut app, 100, 28, now);
-    assert!(text.contains("   https://microsoft.com/devicelogin "), "{text}");
+    assert!(
+        text.contains("   https://microsoft.com/devicelogin "),
+        "{text}"
+    );
     assert!(text.contains("   FRWQDE7YL "), "{text}");
     assert!(text.contains("expires in 14:32"), "{text}");
     insta::assert_snapshot!("signin_pending", text);
@@ -88,21 +96,31 @@ fn sign_in_shows_the_code_and_url_with_a_countdown() {
 #[test]
 fn sign_in_outcomes_say_what_next() {
     let mut app = graph_app();
-    let id = run(&mut app, "DeviceEvents | where Timestamp > ago(1h) | take 5");
-    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt("FRWQDE7YL"))));
+    let id = run(
+        &mut app,
+        "DeviceEvents | where Timestamp > ago(1h) | take 5",
+    );
+    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt(
+        "FRWQDE7YL",
+    ))));
     app.on_worker_event(WorkerEvent::SignIn(AuthEvent::Failed {
         message: "sign-in was refused: the sign-in was declined in the browser; run `kqlhunt login` to try again".into(),
     }));
     let text = screen(&mut app, 100, 24, Instant::now());
     assert!(text.contains("the sign-in was declined"), "{text}");
     assert!(text.contains("F5 runs the query again"), "{text}");
-    assert!(!text.contains("FRWQDE7YL"), "an ended sign-in hides the code: {text}");
+    assert!(
+        !text.contains("FRWQDE7YL"),
+        "an ended sign-in hides the code: {text}"
+    );
     insta::assert_snapshot!("signin_declined", text);
     key(&mut app, KeyCode::Char('q'));
     assert!(app.signin.is_none());
 
     // Signed in: the overlay says so and goes away when the query finishes.
-    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt("FRWQDE7YL"))));
+    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt(
+        "FRWQDE7YL",
+    ))));
     app.on_worker_event(WorkerEvent::SignIn(AuthEvent::SignedIn {
         profile: "contoso".into(),
     }));
@@ -119,8 +137,13 @@ fn sign_in_outcomes_say_what_next() {
 #[test]
 fn esc_on_a_pending_sign_in_cancels_the_query() {
     let mut app = graph_app();
-    let id = run(&mut app, "DeviceEvents | where Timestamp > ago(1h) | take 5");
-    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt("FRWQDE7YL"))));
+    let id = run(
+        &mut app,
+        "DeviceEvents | where Timestamp > ago(1h) | take 5",
+    );
+    app.on_worker_event(WorkerEvent::SignIn(AuthEvent::DeviceCode(prompt(
+        "FRWQDE7YL",
+    ))));
     key(&mut app, KeyCode::Esc);
     assert!(app.signin.is_none());
     assert!(matches!(app.outbox.pop(), Some(Command::Cancel { id: c }) if c == id));
@@ -143,7 +166,10 @@ fn an_unbounded_query_asks_before_it_spends_quota() {
     let query = "DeviceProcessEvents\n| where FileName =~ \"powershell.exe\"\n| take 100";
     type_text(&mut app, query);
     key(&mut app, KeyCode::F(5));
-    assert!(app.outbox.is_empty(), "nothing is sent before the analyst says so");
+    assert!(
+        app.outbox.is_empty(),
+        "nothing is sent before the analyst says so"
+    );
     let text = screen(&mut app, 100, 24, Instant::now());
     assert!(text.contains("without a time filter (KQL006)"), "{text}");
     insta::assert_snapshot!("confirm_no_time_filter", text);
@@ -161,7 +187,11 @@ fn an_unbounded_query_asks_before_it_spends_quota() {
         other => panic!("expected a run command, got {other:?}"),
     }
     assert!(app.running.is_some());
-    assert_eq!(app.editor.text(), query, "the answer is not typed into the editor");
+    assert_eq!(
+        app.editor.text(),
+        query,
+        "the answer is not typed into the editor"
+    );
 }
 
 #[test]
@@ -189,7 +219,10 @@ fn bounded_queries_and_local_runs_never_ask() {
     assert!(matches!(app.outbox.pop(), Some(Command::Run { .. })));
 
     let mut local = App::new(BackendKind::Local, Theme::no_color());
-    type_text(&mut local, "DeviceEvents | where Timestamp > ago(90d) | count");
+    type_text(
+        &mut local,
+        "DeviceEvents | where Timestamp > ago(90d) | count",
+    );
     key(&mut local, KeyCode::F(5));
     assert!(local.confirm.is_none());
     assert!(matches!(local.outbox.pop(), Some(Command::Run { .. })));
@@ -213,7 +246,8 @@ fn busy_ledger(t0: Instant) -> (kqlhunt::quota::QuotaSnapshot, kqlhunt::quota::Q
     );
     let mut details = ledger.details(t0 + s(23));
     details.queued = 2;
-    details.shared_file = Some("/home/analyst/.local/share/kqlhunt/quota/contoso-graph.json".into());
+    details.shared_file =
+        Some("/home/analyst/.local/share/kqlhunt/quota/contoso-graph.json".into());
     (ledger.snapshot(t0 + s(23)), details)
 }
 
@@ -245,11 +279,17 @@ fn the_quota_popup_shows_the_whole_ledger_and_the_last_429() {
     insta::assert_snapshot!("quota_popup", text);
     key(&mut app, KeyCode::Esc);
     assert!(app.quota_popup.is_none());
-    assert!(app.editor.text().is_empty(), "keys for the popup do not type");
+    assert!(
+        app.editor.text().is_empty(),
+        "keys for the popup do not type"
+    );
 }
 
 #[test]
 fn the_quota_key_is_in_the_help() {
     let rows: Vec<_> = kqlhunt::tui::keymap::help_rows().collect();
-    assert!(rows.iter().any(|(_, keys, help)| keys.contains("F2") && help.contains("quota")));
+    assert!(
+        rows.iter()
+            .any(|(_, keys, help)| keys.contains("F2") && help.contains("quota"))
+    );
 }

@@ -32,7 +32,9 @@ async fn outcome(w: &mut WorkerHandle, id: u64) -> (Result<usize, RunError>, Vec
     w.commands
         .send(Command::Run {
             id: QueryId(id),
-            request: RunRequest::new(format!("DeviceEvents | where Timestamp > ago(1d) | take {id}")),
+            request: RunRequest::new(format!(
+                "DeviceEvents | where Timestamp > ago(1d) | take {id}"
+            )),
             fresh: true,
         })
         .await
@@ -61,9 +63,12 @@ async fn outcome(w: &mut WorkerHandle, id: u64) -> (Result<usize, RunError>, Vec
 async fn every_error_kind_is_one_failed_event_with_the_services_words() {
     type Check = fn(&RunError) -> bool;
     let cases: Vec<(Api, Reply, &str, Check)> = vec![
-        (Api::Graph, Reply::Semantic, "semantic", |e| {
-            matches!(e, RunError::Semantic { message, .. } if message.contains("Failed to resolve"))
-        }),
+        (
+            Api::Graph,
+            Reply::Semantic,
+            "semantic",
+            |e| matches!(e, RunError::Semantic { message, .. } if message.contains("Failed to resolve")),
+        ),
         (
             Api::Defender,
             Reply::Syntax {
@@ -73,15 +78,24 @@ async fn every_error_kind_is_one_failed_event_with_the_services_words() {
             "syntax",
             |e| matches!(e, RunError::Syntax { .. }) && e.position().is_some(),
         ),
-        (Api::Graph, Reply::Forbidden, "forbidden", |e| {
-            matches!(e, RunError::Forbidden(m) if m.contains("ThreatHunting.Read.All"))
-        }),
-        (Api::Mde, Reply::Forbidden, "forbidden (mde)", |e| {
-            matches!(e, RunError::Forbidden(m) if m.contains("AdvancedQuery.Read"))
-        }),
-        (Api::Graph, Reply::Preempted, "preempted", |e| {
-            matches!(e, RunError::Timeout(m) if m.contains("preempted"))
-        }),
+        (
+            Api::Graph,
+            Reply::Forbidden,
+            "forbidden",
+            |e| matches!(e, RunError::Forbidden(m) if m.contains("ThreatHunting.Read.All")),
+        ),
+        (
+            Api::Mde,
+            Reply::Forbidden,
+            "forbidden (mde)",
+            |e| matches!(e, RunError::Forbidden(m) if m.contains("AdvancedQuery.Read")),
+        ),
+        (
+            Api::Graph,
+            Reply::Preempted,
+            "preempted",
+            |e| matches!(e, RunError::Timeout(m) if m.contains("preempted")),
+        ),
         (Api::Defender, Reply::Timeout(408), "timeout", |e| {
             matches!(e, RunError::Timeout(_))
         }),
@@ -97,9 +111,12 @@ async fn every_error_kind_is_one_failed_event_with_the_services_words() {
         (Api::Graph, Reply::Unavailable(Some(3)), "503", |e| {
             matches!(e, RunError::Server { status: 503, .. })
         }),
-        (Api::Defender, Reply::Retired, "retired", |e| {
-            matches!(e, RunError::Server { status: 410, message } if message.contains("graph"))
-        }),
+        (
+            Api::Defender,
+            Reply::Retired,
+            "retired",
+            |e| matches!(e, RunError::Server { status: 410, message } if message.contains("graph")),
+        ),
         (Api::Graph, Reply::DropBeforeHeaders, "dropped", |e| {
             matches!(e, RunError::Network(_))
         }),
@@ -151,7 +168,10 @@ async fn a_429_is_requeued_after_its_wait_and_never_fails_the_query() {
     let throttled = events.iter().any(|e| {
         matches!(e, WorkerEvent::QuotaDetails(d) if d.last_throttle.as_ref().is_some_and(|t| t.body.contains("TooManyRequests")))
     });
-    assert!(throttled, "the ledger keeps the 429 body for the details popup");
+    assert!(
+        throttled,
+        "the ledger keeps the 429 body for the details popup"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

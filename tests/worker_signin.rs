@@ -191,12 +191,22 @@ async fn device_code_prompt_reaches_the_ui_then_refresh_tokens_rotate() {
     assert_eq!(auth.len(), 2, "{auth:?}");
     // Nothing the analyst sees carries a token or the device code.
     let shown = format!("{auth:?}");
-    let device_code = fake.login().state.lock().unwrap().issued_device_code.clone();
+    let device_code = fake
+        .login()
+        .state
+        .lock()
+        .unwrap()
+        .issued_device_code
+        .clone();
     assert!(!shown.contains(&device_code.unwrap()));
     for t in bearer_tokens(&fake) {
         assert!(!shown.contains(t.trim_start_matches("Bearer ")));
     }
-    assert_eq!(fake.login().grants(DEVICE_CODE).len(), 3, "two pending polls");
+    assert_eq!(
+        fake.login().grants(DEVICE_CODE).len(),
+        3,
+        "two pending polls"
+    );
 
     // Two hours later the access token has expired: the refresh token gets a new one
     // before the query goes out (no 401, no prompt), and it rotates every time.

@@ -474,8 +474,8 @@ impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
                 let raw = <&'de RawValue>::deserialize(d)?.get();
                 match raw.as_bytes().first() {
                     Some(b'"') => {
-                        let text = serde_json::from_str::<Cow<'_, str>>(raw)
-                            .map_err(de::Error::custom)?;
+                        let text =
+                            serde_json::from_str::<Cow<'_, str>>(raw).map_err(de::Error::custom)?;
                         s.push(&text);
                     }
                     _ if raw == "null" => self.0.push_null(),
@@ -961,8 +961,14 @@ mod tests {
         let d = ok(body);
         let t = &d.table;
         assert_eq!(t.columns()[0].kind(), Kind::String);
-        assert_eq!(t.cell(0, 0), ValueRef::String("79228162514264337593543950335"));
-        assert_eq!(t.cell(0, 1), ValueRef::String("0.1000000000000000000000000001"));
+        assert_eq!(
+            t.cell(0, 0),
+            ValueRef::String("79228162514264337593543950335")
+        );
+        assert_eq!(
+            t.cell(0, 1),
+            ValueRef::String("0.1000000000000000000000000001")
+        );
         assert_eq!(t.cell(1, 0), ValueRef::String("-1.50"));
         assert_eq!(t.cell(1, 1), ValueRef::String("1e-28"));
         assert_eq!(t.cell(2, 0), ValueRef::String(""));

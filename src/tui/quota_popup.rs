@@ -120,7 +120,10 @@ pub fn lines(d: &QuotaDetails, theme: &Theme) -> Vec<Line<'static>> {
         ));
     }
     if let Some(w) = &d.warning {
-        out.push(Line::styled(format!(" ⚠ {}", escape_control(w)), theme.warn));
+        out.push(Line::styled(
+            format!(" ⚠ {}", escape_control(w)),
+            theme.warn,
+        ));
     }
     out.push(Line::raw(""));
     match &d.last_throttle {

@@ -22,9 +22,13 @@ use crate::data::format::escape_control;
 pub enum Outcome {
     /// Waiting for the analyst to enter the code.
     Pending,
-    SignedIn { profile: String },
+    SignedIn {
+        profile: String,
+    },
     /// Declined, expired or failed; the message says why and what to do.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// The overlay's state.

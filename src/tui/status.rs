@@ -37,7 +37,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
         (1, run_segment(app, now)),
         (3, quota_gauges(&app.quota, t)),
     ];
-    if let Some(queued) = app.quota_details.as_ref().map(|d| d.queued).filter(|&n| n > 0) {
+    if let Some(queued) = app
+        .quota_details
+        .as_ref()
+        .map(|d| d.queued)
+        .filter(|&n| n > 0)
+    {
         segments.push((3, vec![Span::styled(format!("queue {queued}"), t.warn)]));
     }
     if let Some(notice) = &app.notice {

@@ -179,9 +179,10 @@ impl Worker {
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> Self {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let max_running = options.quota.as_ref().map_or(usize::MAX, |s| {
-            s.ledger().limits().parallel.max(1) as usize
-        });
+        let max_running = options
+            .quota
+            .as_ref()
+            .map_or(usize::MAX, |s| s.ledger().limits().parallel.max(1) as usize);
         let quota = options.quota.take().map(|s| Arc::new(Mutex::new(s)));
         let cache = ResultCache::new(if quota.is_some() {
             options.cache_ttl
