@@ -23,7 +23,7 @@ fn secs(s: f64) -> String {
 /// Whole days as `30d`, anything else as `short_duration` does.
 fn span(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 86_400 && s % 86_400 == 0 && d.subsec_nanos() == 0 {
+    if s >= 86_400 && s.is_multiple_of(86_400) && d.subsec_nanos() == 0 {
         format!("{}d", s / 86_400)
     } else {
         short_duration(d)
