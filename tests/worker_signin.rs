@@ -243,7 +243,18 @@ async fn a_declined_or_expired_device_code_fails_the_query_with_the_next_step() 
             &EnvVars::default(),
         );
         let mut w = start(&p, home.path(), &ManualClock::new(SystemTime::now()));
-        let (outcome, events) = run(&mut w, 1).await;
+        let (outcome, mut events) = run(&mut w, 1).await;
+        // The outcome reaches the UI on its own channel: it may trail the query's end.
+        while !sign_ins(&events)
+            .iter()
+            .any(|a| matches!(a, AuthEvent::Failed { .. }))
+        {
+            let ev = tokio::time::timeout(Duration::from_secs(10), w.events.recv())
+                .await
+                .expect("no sign-in outcome")
+                .expect("worker stopped");
+            events.push(ev);
+        }
         let auth = sign_ins(&events);
         assert!(matches!(&auth[0], AuthEvent::DeviceCode(_)), "{auth:?}");
         assert!(
