@@ -192,11 +192,14 @@ pub fn resolve_profile(global: &GlobalArgs) -> anyhow::Result<ResolvedProfile> {
     )?)
 }
 
-/// The backend a profile runs queries on. Only `local` is wired here; the HTTP backends
-/// (src/api) are connected to this function when they land.
+/// The backend a profile runs queries on. `tables` (opened files, kept results) join a
+/// local backend's own; `events` receives device-code prompts: the workbench relays them
+/// through the worker; `AuthEvents::none()` makes a delegated profile that is not signed in
+/// fail at once with "run `kqlhunt login`".
 pub fn build_backend(
     profile: &ResolvedProfile,
     tables: &LocalTables,
+    events: AuthEvents,
 ) -> anyhow::Result<Arc<dyn Backend>> {
     let kind = profile.backend.value;
     if kind == BackendKind::Local {
@@ -204,9 +207,7 @@ pub fn build_backend(
             LocalBackend::demo(crate::data::time::now_ticks()).with_tables(tables.clone()),
         ));
     }
-    // Delegated profiles that are not signed in fail at once with "run `kqlhunt login`";
-    // the workbench shows device-code prompts once it relays auth events.
-    let tokens = crate::auth::provider_for(profile, AuthEvents::none())?;
+    let tokens = crate::auth::provider_for(profile, events)?;
     let base = profile.api_base().with_context(|| {
         format!(
             "no API endpoint for the {} backend; set `endpoint` in the profile",
@@ -281,7 +282,8 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let queries = read_queries(&args)?;
     let profile = resolve_profile(global)?;
     let (tables, _) = open_tables(&args.table)?;
-    let backend = build_backend(&profile, &tables)?;
+    // Scripts do not wait for a browser: an expired delegated sign-in fails with advice.
+    let backend = build_backend(&profile, &tables, AuthEvents::none())?;
     let mut worker = crate::worker::spawn(backend, worker_options(&profile, &tables)?);
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         Format::Table
@@ -389,7 +391,7 @@ pub async fn schema_refresh(global: &GlobalArgs) -> anyhow::Result<()> {
     use crate::worker::{Command, QueryId, WorkerEvent};
     let profile = resolve_profile(global)?;
     let tables = crate::worker::refine::LocalTables::new();
-    let backend = build_backend(&profile, &tables)?;
+    let backend = build_backend(&profile, &tables, AuthEvents::none())?;
     if backend.kind() == BackendKind::Local {
         bail!("the local backend has no tenant schema; choose a tenant profile (--profile)");
     }

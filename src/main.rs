@@ -1,5 +1,6 @@
 //! kqlhunt's entry point: parse arguments, set up logging to a file (never the terminal),
-//! then open the workbench or run a subcommand. Exit codes: 0 success, 1 error, 2 usage.
+//! then open the workbench or run a subcommand. Exit codes: 0 success, 1 error, 2 usage,
+//! 128 + N after signal N (143 for SIGTERM, 129 for SIGHUP).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,12 +24,14 @@ fn main() -> ExitCode {
     let global = cli.global;
     let outcome = runtime.block_on(async {
         match cli.command {
-            Some(Commands::Run(args)) => kqlhunt::cli::run(args, &global).await,
-            Some(Commands::Login) => kqlhunt::cli::login(&global).await,
-            Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path(),
-            Some(Commands::Config(ConfigCommand::Show)) => kqlhunt::cli::config_show(&global),
-            Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args),
-            Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await,
+            Some(Commands::Run(args)) => kqlhunt::cli::run(args, &global).await.map(ok),
+            Some(Commands::Login) => kqlhunt::cli::login(&global).await.map(ok),
+            Some(Commands::Config(ConfigCommand::Path)) => kqlhunt::cli::config_path().map(ok),
+            Some(Commands::Config(ConfigCommand::Show)) => {
+                kqlhunt::cli::config_show(&global).map(ok)
+            }
+            Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args).map(ok),
+            Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await.map(ok),
             Some(Commands::Open(args)) => {
                 let options = LoopOptions {
                     exit_after_first_frame: cli.exit_after_first_frame,
@@ -50,9 +53,13 @@ fn main() -> ExitCode {
     // Do not wait for blocking tasks (a long local query) once the analyst has left.
     runtime.shutdown_background();
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => fail(e),
     }
+}
+
+fn ok(_: ()) -> ExitCode {
+    ExitCode::SUCCESS
 }
 
 fn fail(e: anyhow::Error) -> ExitCode {
@@ -68,20 +75,22 @@ fn fail(e: anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Open the workbench; a termination signal exits with 128 + its number, as shells do.
 async fn workbench(
     global: &GlobalArgs,
     files: &[std::path::PathBuf],
     opts: LoopOptions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ExitCode> {
     // Resolve and read before the terminal switches screens, so a config error or an
     // unreadable file is one plain line.
     let profile = kqlhunt::cli::resolve_profile(global)?;
     let (tables, opened) = kqlhunt::cli::open_tables(files)?;
-    let backend = kqlhunt::cli::build_backend(&profile, &tables)?;
-    let mut worker = worker::spawn(
-        Arc::clone(&backend),
-        kqlhunt::cli::worker_options(&profile, &tables)?,
-    );
+    // Device-code prompts reach the workbench through the worker (`WorkerEvent::SignIn`).
+    let (auth_events, auth_rx) = kqlhunt::auth::AuthEvents::channel();
+    let backend = kqlhunt::cli::build_backend(&profile, &tables, auth_events)?;
+    let mut options = kqlhunt::cli::worker_options(&profile, &tables)?;
+    options.auth_events = Some(auth_rx);
+    let mut worker = worker::spawn(Arc::clone(&backend), options);
     let mut app = App::new(backend.kind(), Theme::from_env());
     if let Some(paths) = Paths::discover() {
         let tenant = profile.tenant.as_ref().map(|t| t.value.as_str());
@@ -95,7 +104,11 @@ async fn workbench(
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();
     let _ = worker.commands.try_send(worker::Command::Shutdown);
-    Ok(result?)
+    result?;
+    Ok(match app.exit_signal {
+        Some(signal) => ExitCode::from(128u8.saturating_add(signal as u8)),
+        None => ExitCode::SUCCESS,
+    })
 }
 
 /// Log to `<state dir>/kqlhunt.log`; `KQLHUNT_LOG` sets the filter (default `info`).

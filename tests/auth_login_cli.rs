@@ -2,12 +2,12 @@
 //! owner-only; an Azure CLI profile with an `az` shim first on PATH; and the clear error
 //! when there is nothing to sign in to.
 
-mod support_login;
+mod support;
 
 use std::path::Path;
 use std::process::Stdio;
 
-use support_login::*;
+use support::login::*;
 
 fn kqlhunt(home: &Path) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kqlhunt"));

@@ -1,9 +1,9 @@
 //! Every token provider end to end against the loopback fake token service
-//! (`support_login`): client secret, certificate (RS256/`x5t` and PS256/`x5t#S256`), device
+//! (`support::login`): client secret, certificate (RS256/`x5t` and PS256/`x5t#S256`), device
 //! code with its polling answers, refresh-token rotation and `invalid_grant`, the Azure CLI
 //! shims, the static token; renewal before expiry on an injected clock; the cache file.
 
-mod support_login;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use kqlhunt::auth::{
 };
 use kqlhunt::config::Paths;
 use kqlhunt::config::profile::{ConfigFile, EnvVars, Overrides, ResolvedProfile, resolve_with};
-use support_login::*;
+use support::login::*;
 
 const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 

@@ -184,15 +184,38 @@ pub struct ColumnSpec {
 
 impl ColumnSpec {
     /// A column from a name and a service type string; unknown types become dynamic.
+    ///
+    /// `Decimal` (KQL `decimal`: 128-bit, up to 34 significant digits) becomes a *string*
+    /// column holding the number exactly as the service wrote it: an f64 would silently
+    /// round `79228162514264337593543950335` or `0.1000000000000000000000000001`, and a
+    /// decimal kind of its own would touch every part of `data` for a type hunting tables
+    /// do not use (none of the Defender tables has a decimal column). The price: such a
+    /// column sorts and compares as text, not as numbers, and a null reads as empty (string
+    /// columns have no null); the original type string stays in `type_name`.
     pub fn new(name: impl Into<String>, type_name: impl Into<String>) -> Self {
         let type_name = type_name.into();
-        let kind = Kind::from_type_name(&type_name).unwrap_or(Kind::Dynamic);
+        let kind = if is_decimal(&type_name) {
+            Kind::String
+        } else {
+            Kind::from_type_name(&type_name).unwrap_or(Kind::Dynamic)
+        };
         ColumnSpec {
             name: name.into(),
             type_name,
             kind,
         }
     }
+}
+
+/// `Decimal` or `System.Decimal`, in any case. (Other spellings such as `SqlDecimal` are
+/// unknown types, kept as their raw JSON: exact too.)
+fn is_decimal(type_name: &str) -> bool {
+    let t = type_name.trim();
+    let t = t
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("system."))
+        .map_or(t, |_| &t[7..]);
+    t.eq_ignore_ascii_case("decimal")
 }
 
 struct Schema(Vec<ColumnSpec>);
@@ -259,6 +282,8 @@ impl<'de> Deserialize<'de> for SchemaEntry {
 struct Builder {
     specs: Vec<ColumnSpec>,
     cols: Vec<ColumnData>,
+    /// Columns whose cells keep their exact JSON text (decimals).
+    exact: Vec<bool>,
     /// `filled[i] == rows + 1` once column `i` has a value in the current row.
     filled: Vec<usize>,
     by_name: HashMap<String, usize>,
@@ -271,6 +296,7 @@ struct Builder {
 impl Builder {
     fn new(specs: Vec<ColumnSpec>) -> Self {
         let cols = specs.iter().map(|s| ColumnData::new(s.kind)).collect();
+        let exact = specs.iter().map(|s| is_decimal(&s.type_name)).collect();
         let mut by_name = HashMap::with_capacity(specs.len());
         for (i, s) in specs.iter().enumerate() {
             by_name.entry(s.name.clone()).or_insert(i);
@@ -279,6 +305,7 @@ impl Builder {
             filled: vec![0; specs.len()],
             specs,
             cols,
+            exact,
             by_name,
             rows: 0,
             rows_seen: false,
@@ -386,7 +413,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
                 Some(i) if b.filled[i] != mark => {
                     b.filled[i] = mark;
                     expected = i + 1;
-                    let ok = map.next_value_seed(CellSeed(&mut b.cols[i]))?;
+                    let ok = map.next_value_seed(CellSeed(&mut b.cols[i], b.exact[i]))?;
                     b.unconverted += usize::from(!ok);
                 }
                 _ => {
@@ -406,7 +433,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
         let mut i = 0;
         loop {
             if i < b.cols.len() {
-                match seq.next_element_seed(CellSeed(&mut b.cols[i]))? {
+                match seq.next_element_seed(CellSeed(&mut b.cols[i], b.exact[i]))? {
                     Some(ok) => {
                         b.filled[i] = mark;
                         b.unconverted += usize::from(!ok);
@@ -429,8 +456,9 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 // Cells
 
 /// Decodes one cell into its column; yields whether the value converted to the column's
-/// kind (a value that does not becomes null).
-struct CellSeed<'c>(&'c mut ColumnData);
+/// kind (a value that does not becomes null). With `exact` (decimal columns), a number is
+/// kept as the digits the service sent, never parsed into a float.
+struct CellSeed<'c>(&'c mut ColumnData, bool);
 
 impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
     type Value = bool;
@@ -440,6 +468,23 @@ impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
             ColumnData::Dynamic(v) => {
                 let raw = <&'de RawValue>::deserialize(d)?;
                 push_dynamic(v, raw.get());
+                Ok(true)
+            }
+            ColumnData::String(s) if self.1 => {
+                let raw = <&'de RawValue>::deserialize(d)?.get();
+                match raw.as_bytes().first() {
+                    Some(b'"') => {
+                        let text =
+                            serde_json::from_str::<Cow<'_, str>>(raw).map_err(de::Error::custom)?;
+                        s.push(&text);
+                    }
+                    _ if raw == "null" => self.0.push_null(),
+                    Some(b'{' | b'[') => {
+                        self.0.push_null();
+                        return Ok(false);
+                    }
+                    _ => s.push(raw),
+                }
                 Ok(true)
             }
             col => d.deserialize_any(CellVisitor(col)),
@@ -900,9 +945,35 @@ mod tests {
         assert_eq!(t.cell(1, 6), ValueRef::Dynamic(r#""plain""#));
         assert_eq!(t.cell(0, 7), ValueRef::String("café 😀"));
         assert_eq!(t.cell(1, 7), ValueRef::String("12"));
-        assert_eq!(t.cell(0, 8), ValueRef::Real(1.25));
+        assert_eq!(t.cell(0, 8), ValueRef::String("1.25"));
+        // A string column has no null (as in KQL): a null decimal reads as empty.
+        assert_eq!(t.cell(1, 8), ValueRef::String(""));
+        assert_eq!(t.columns()[8].type_name, "Decimal");
         assert_eq!(t.cell(1, 9), ValueRef::Bool(false));
         assert_eq!(d.unconverted_cells, 0);
+    }
+
+    #[test]
+    fn decimals_keep_every_digit() {
+        let body = r#"{"Schema":[{"Name":"a","Type":"Decimal"},{"Name":"b","Type":"System.Decimal"}],
+          "Results":[{"a":79228162514264337593543950335,"b":0.1000000000000000000000000001},
+          {"a":"-1.50","b":1e-28},{"a":[1],"b":null}]}"#;
+        let d = ok(body);
+        let t = &d.table;
+        assert_eq!(t.columns()[0].kind(), Kind::String);
+        assert_eq!(
+            t.cell(0, 0),
+            ValueRef::String("79228162514264337593543950335")
+        );
+        assert_eq!(
+            t.cell(0, 1),
+            ValueRef::String("0.1000000000000000000000000001")
+        );
+        assert_eq!(t.cell(1, 0), ValueRef::String("-1.50"));
+        assert_eq!(t.cell(1, 1), ValueRef::String("1e-28"));
+        assert_eq!(t.cell(2, 0), ValueRef::String(""));
+        assert_eq!(t.cell(2, 1), ValueRef::String(""));
+        assert_eq!(d.unconverted_cells, 1);
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! The quota ledger: a pure state machine over injected `Instant`s that decides when the
 //! next query may go out so that kqlhunt never provokes a 429 itself.
 //!
-//! **Windows.** Sliding, not fixed buckets. Call windows count call *starts* (a call
-//! counts from the moment it is sent, so concurrent queries and other processes see it at
-//! once); run-time windows sum the overlap of each call's run span with the window. A run
+//! **Windows.** Sliding, not fixed buckets. A call enters the call windows the moment it
+//! is admitted (so concurrent queries and other processes see it at once) and stays in
+//! them, counted as "now", for as long as it is in flight; once it has ended it counts
+//! from the moment its answer arrived. The service counts a call somewhere between our
+//! send and its answer, so a call sent one window after the previous call's *answer* is a
+//! full window after the service counted that call, however long the token fetch, the
+//! connection or the query took: the windows stay sound without guessing the latency.
+//! (Counting from the send, the margin would have to cover the latency; a call in flight
+//! for longer than its timeout counts as ended then.) Run-time windows sum the overlap of each call's run span with the window. A run
 //! span is `[end − run, end]` where `run` is the service's own figure (`Stats.ExecutionTime`)
 //! when it gives one and the elapsed time otherwise; a call still in flight counts
 //! `[start, now]`, capped at the per-query timeout (after that the service has stopped it).
@@ -11,11 +17,14 @@
 //! this is safe whichever way the service counts.
 //!
 //! **Safety margin.** Every window is treated as `skew` (default 1 s) longer than
-//! configured, and closed at both ends: a call we send `window + skew` after another can
-//! arrive up to `skew` late or early and still be a full window apart at the service. Every
-//! wait a 429 announces is lengthened by `skew` too. Of each call limit `N` we use at most
-//! `N − max(⌈N·headroom⌉, 1)` (headroom 2%: 44 of 45 per minute, 1,470 of 1,500 per hour),
-//! never the last call, but always at least one. A run-time budget `B` is used up to
+//! configured, and closed at both ends, for what counting from the answer cannot see: a
+//! cancelled request whose bytes reach the service after we gave up on it, or a service
+//! that books a call just after answering it. Every wait a 429 announces is lengthened by
+//! `skew` too. Of each call limit `N` we hold back `N·headroom` calls rounded to the
+//! nearest (headroom 2%: 44 of 45 per minute, 1,470 of 1,500 per hour, all 10 of 10: a
+//! whole call would be 10% there), always leaving at least one; headroom 0 uses every call. The held-back call no longer covers latency (the answer
+//! stamp does); it covers calls the ledger cannot count: another tool using the same app
+//! registration, or the service booking the request a 401 made us repeat. A run-time budget `B` is used up to
 //! `B·(1 − headroom)`, and a new query needs room for a `reserve`: the mean run time of the
 //! last 16 queries (1 s before any), at most a tenth of the budget.
 //!
@@ -37,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use super::limits::{CallWindow, Limits, MAX_WINDOW, RunWindow, short_duration, window_label};
 use super::throttle::{self, SplitMix64, Throttle};
-use super::{QuotaSnapshot, WindowUsage};
+use super::{QuotaDetails, QuotaSnapshot, ThrottleDetail, WindowDetail, WindowUsage};
 
 /// Nanoseconds relative to the ledger's origin; negative is before it. Internal times are
 /// ticks so that records older than the machine's boot (read from the shared file) can
@@ -396,25 +405,65 @@ impl Ledger {
         }
     }
 
-    /// (index of the first start inside the window ending at `t`, how many are inside).
+    /// (index of the first mark inside the window ending at `t`, how many calls are
+    /// inside). Calls in flight count however old their mark, until their timeout.
     fn calls_in(&self, t: Tick, len: Tick) -> (usize, usize) {
         let cutoff = t.saturating_sub(len);
         let i0 = self.starts.partition_point(|&(s, _)| s < cutoff);
-        (i0, self.starts.len() - i0)
+        let timeout = self.timeout();
+        let old_flying = self
+            .in_flight
+            .iter()
+            .filter(|&&(_, s)| s < cutoff && s.saturating_add(timeout) >= cutoff)
+            .count();
+        (i0, self.starts.len() - i0 + old_flying)
+    }
+
+    /// When the `n`-th (1-based) of the calls in the window ending at `t` leaves it: a
+    /// finished call `len` after its answer, a call in flight `len` after its timeout at
+    /// the latest (the worker asks again as soon as it really ends).
+    fn nth_leave(&self, t: Tick, len: Tick, n: usize) -> Option<Tick> {
+        let cutoff = t.saturating_sub(len);
+        let timeout = self.timeout();
+        let leave = |mark: Tick| mark.saturating_add(len).saturating_add(1);
+        let mut flying: Vec<Tick> = self
+            .in_flight
+            .iter()
+            .map(|&(_, s)| s.saturating_add(timeout))
+            .filter(|&d| d >= cutoff)
+            .map(leave)
+            .collect();
+        flying.sort_unstable();
+        let is_flying = |id: CallId| self.in_flight.iter().any(|&(f, _)| f == id);
+        let i0 = self.starts.partition_point(|&(s, _)| s < cutoff);
+        let mut finished = self
+            .starts
+            .range(i0..)
+            .filter(|&&(_, id)| !is_flying(id))
+            .map(|&(s, _)| leave(s))
+            .peekable();
+        let mut flying = flying.into_iter().peekable();
+        let mut found = None;
+        for _ in 0..n {
+            found = match (finished.peek(), flying.peek()) {
+                (Some(&a), Some(&b)) if b < a => flying.next(),
+                (Some(_), _) => finished.next(),
+                (None, Some(_)) => flying.next(),
+                (None, None) => None,
+            };
+        }
+        found
     }
 
     fn call_free_at(&self, w: &CallWindow, t: Tick) -> Tick {
         let len = self.call_len(w);
         let usable = self.usable_calls(w) as usize;
-        let (i0, count) = self.calls_in(t, len);
+        let (_, count) = self.calls_in(t, len);
         if count < usable {
             return t;
         }
         // The oldest `count - usable + 1` calls must leave the (closed) window.
-        let idx = i0 + (count + 1 - usable) - 1;
-        self.starts
-            .get(idx)
-            .map_or(t, |&(s, _)| s.saturating_add(len).saturating_add(1))
+        self.nth_leave(t, len, count + 1 - usable).unwrap_or(t)
     }
 
     fn run_free_at(&self, w: &RunWindow, t: Tick) -> Tick {
@@ -533,6 +582,11 @@ impl Ledger {
             return; // ended twice
         }
         let (s, e) = (self.tick(ticket.start), self.tick(end));
+        // From now on the call counts from its answer.
+        if let Some(i) = self.starts.iter().position(|&(_, id)| id == ticket.id) {
+            self.starts.remove(i);
+        }
+        self.insert_start(e.max(s), ticket.id);
         self.add_span(ticket.id, s, e, service_runtime);
         // Prune by the start: `end` may be reported ahead of the clock others ask with.
         self.prune(s);
@@ -548,7 +602,7 @@ impl Ledger {
     ) -> CallId {
         let id = CallId(self.rng.next_u64());
         let (s, e) = (self.tick(start), self.tick(end));
-        self.insert_start(s, id);
+        self.insert_start(e.max(s), id);
         self.add_span(id, s, e, service_runtime);
         self.session_calls += 1;
         self.prune(s);
@@ -722,7 +776,7 @@ impl Ledger {
             snap.windows.push(WindowUsage {
                 label: format!("calls/{}", window_label(w.window)),
                 used: count as f64,
-                limit: w.limit as f64,
+                limit: self.usable_calls(w) as f64,
                 is_time: false,
             });
         }
@@ -732,12 +786,80 @@ impl Ledger {
             snap.windows.push(WindowUsage {
                 label: format!("run/{}", window_label(w.window)),
                 used: dur(used).as_secs_f64(),
-                limit: w.budget.as_secs_f64(),
+                limit: dur(self.usable_budget(w)).as_secs_f64(),
                 is_time: true,
             });
         }
         snap.throttled_for = self.blocked_until.filter(|&b| b > t).map(|b| dur(b - t));
         snap
+    }
+
+    /// Everything the ledger knows at `now`, for the details popup (`queued`,
+    /// `shared_file` and `warning` are for the worker and the store to fill in).
+    pub fn details(&self, now: Instant) -> QuotaDetails {
+        let t = self.tick(now);
+        let later = |at: Tick| (at > t).then(|| dur(at - t));
+        let mut d = QuotaDetails {
+            backend: self.backend.clone(),
+            metered: self.limits.metered,
+            in_flight: self.in_flight.len(),
+            session_calls: self.session_calls,
+            throttled_for: self.blocked_until.and_then(later),
+            last_throttle: self.last_throttle.as_ref().map(|l| ThrottleDetail {
+                body: l.body.clone(),
+                ago: dur(t - l.at),
+                wait: l.wait,
+            }),
+            query_timeout: self.limits.query_timeout,
+            max_rows: self.limits.max_rows,
+            lookback: self.limits.lookback,
+            skew: self.limits.safety.skew,
+            headroom: self.headroom(),
+            ..QuotaDetails::default()
+        };
+        if !self.limits.metered {
+            return d;
+        }
+        for w in &self.calls {
+            let len = self.call_len(w);
+            let (_, count) = self.calls_in(t, len);
+            d.windows.push(WindowDetail {
+                label: format!("calls per {}", window_label(w.window)),
+                is_time: false,
+                used: count as f64,
+                usable: self.usable_calls(w) as f64,
+                limit: w.limit as f64,
+                learned: self.learned.contains(w),
+                frees_in: self.nth_leave(t, len, 1).and_then(later),
+                blocks_for: later(self.call_free_at(w, t)),
+            });
+        }
+        for w in &self.limits.run_time {
+            let len = self.run_len(w);
+            let used = self.finished_used(t, len) + self.in_flight_used(t, len);
+            let cutoff = t.saturating_sub(len);
+            let oldest = self
+                .spans
+                .iter()
+                .filter(|s| s.b >= cutoff)
+                .map(|s| s.a.max(cutoff))
+                .chain(self.in_flight.iter().map(|&(_, s)| s.max(cutoff)))
+                .min();
+            d.windows.push(WindowDetail {
+                label: format!("run time per {}", window_label(w.window)),
+                is_time: true,
+                used: dur(used).as_secs_f64(),
+                usable: dur(self.usable_budget(w)).as_secs_f64(),
+                limit: w.budget.as_secs_f64(),
+                learned: false,
+                frees_in: oldest
+                    .filter(|_| used > 0)
+                    .map(|a| a.saturating_add(len))
+                    .and_then(later),
+                blocks_for: later(self.run_free_at(w, t)),
+            });
+        }
+        d
     }
 
     // ---- sharing between processes (store.rs) --------------------------------------
@@ -785,15 +907,18 @@ impl Ledger {
                     merged.insert(r.id, r);
                 }
                 Some(m) => {
+                    // A copy that saw the call end knows its answer mark; a copy that
+                    // still has it in flight is stale.
                     m.start = match (m.start, r.start) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (Some(a), Some(b)) if m.in_flight == r.in_flight => Some(a.min(b)),
+                        (Some(_), Some(b)) if m.in_flight => Some(b),
                         (a, b) => a.or(b),
                     };
                     m.span = match (m.span, r.span) {
                         (Some(x), Some(y)) => Some(if y.1 - y.0 > x.1 - x.0 { y } else { x }),
                         (x, y) => x.or(y),
                     };
-                    m.in_flight = m.span.is_none() && (m.in_flight || r.in_flight);
+                    m.in_flight = m.span.is_none() && m.in_flight && r.in_flight;
                 }
             }
         }
@@ -849,13 +974,14 @@ impl Ledger {
     }
 }
 
-/// Calls of a limit we allow ourselves: `limit − max(⌈limit·headroom⌉, 1)`, at least one
-/// (and none of a limit of 0).
+/// Calls of a limit we allow ourselves: `limit − round(limit·headroom)`, at least one (and
+/// none of a limit of 0). Rounded to the nearest call, so 2% holds back one of 45 but none
+/// of 10, where a whole call would be 10% of the budget. Headroom 0 uses the whole limit.
 pub fn usable_calls(limit: u32, headroom: f64) -> u32 {
     if limit == 0 {
         return 0;
     }
-    let spare = ((limit as f64 * headroom).ceil() as u32).max(u32::from(limit >= 2));
+    let spare = (limit as f64 * headroom).round() as u32;
     limit.saturating_sub(spare).max(1)
 }
 
@@ -886,26 +1012,56 @@ mod tests {
     }
 
     #[test]
-    fn usable_calls_keep_the_last_one_back() {
+    fn usable_calls_hold_back_the_headroom() {
         assert_eq!(usable_calls(45, 0.02), 44);
         assert_eq!(usable_calls(1500, 0.02), 1470);
-        assert_eq!(usable_calls(10, 0.02), 9);
-        assert_eq!(usable_calls(2, 0.02), 1);
+        assert_eq!(usable_calls(10, 0.02), 10, "a whole call would be 10%");
+        assert_eq!(usable_calls(25, 0.02), 24);
+        assert_eq!(usable_calls(2, 0.02), 2);
         assert_eq!(usable_calls(1, 0.02), 1);
         assert_eq!(usable_calls(0, 0.02), 0);
-        assert_eq!(usable_calls(100, 0.0), 99);
+        assert_eq!(usable_calls(100, 0.0), 100, "headroom 0 uses every call");
         assert_eq!(usable_calls(u32::MAX, 0.5), u32::MAX / 2);
+    }
+
+    #[test]
+    fn a_finished_call_counts_from_its_answer_and_a_running_one_holds_its_slot() {
+        let t0 = Instant::now();
+        let mut limits = only_calls(1, 60);
+        limits.safety.skew = Duration::ZERO;
+        let mut l = Ledger::new(limits);
+        // Sent at 0, answered at 20: the service counted it somewhere in [0, 20], so the
+        // next call waits until 60 s after the answer, not after the send.
+        let a = l.begin_call(t0);
+        l.end_call(&a, t0 + S(20), None);
+        assert_eq!(l.admit(t0 + S(61)), Admission::At(t0 + S(80) + ns_dur(1)));
+        assert_eq!(l.admit(t0 + S(81)), Admission::Now);
+        // A call still running after a whole window keeps its slot until it ends.
+        let b = l.begin_call(t0 + S(81));
+        assert!(matches!(l.admit(t0 + S(200)), Admission::At(_)));
+        l.end_call(&b, t0 + S(200), None);
+        assert_eq!(l.admit(t0 + S(250)), Admission::At(t0 + S(260) + ns_dur(1)));
+        // Snapshots and details agree.
+        assert_eq!(l.snapshot(t0 + S(250)).windows[0].used, 1.0);
+        assert_eq!(
+            l.details(t0 + S(250)).windows[0].frees_in,
+            Some(S(10) + ns_dur(1))
+        );
+    }
+
+    fn ns_dur(n: u64) -> Duration {
+        Duration::from_nanos(n)
     }
 
     #[test]
     fn a_fresh_ledger_admits_and_a_full_window_waits_for_its_oldest_call() {
         let t0 = Instant::now();
         let mut l = Ledger::new(only_calls(5, 10));
-        for i in 0..4 {
+        for i in 0..5 {
             assert_eq!(l.admit(t0 + S(i)), Admission::Now);
-            l.record_call(t0 + S(i), t0 + S(i), None);
+            l.record_call(t0 + S(i) - S(1).min(S(i)), t0 + S(i), None);
         }
-        // Four of five used: the fifth is the held-back last call.
+        // Five of five used: the next waits for the oldest answer (at 0) to leave.
         let now = t0 + S(4);
         let free = t0 + S(10) + S(1) + Duration::from_nanos(1);
         assert_eq!(l.admit(now), Admission::At(free));
@@ -924,7 +1080,8 @@ mod tests {
         l.record_call(t0, t0, None);
         let tk = l.begin_call(t0 + S(30));
         l.end_call(&tk, t0 + S(300), None);
-        // At 40 both calls are inside the minute: the third (held back) is not usable.
+        l.record_call(t0 + S(31), t0 + S(32), None);
+        // At 40 all three calls are inside the minute.
         assert!(matches!(l.admit(t0 + S(40)), Admission::At(_)));
     }
 
@@ -956,8 +1113,9 @@ mod tests {
     fn a_wait_beyond_the_horizon_is_refused_with_when() {
         let t0 = Instant::now();
         let mut l = Ledger::new(only_calls(3, 3600));
-        l.record_call(t0, t0, None);
-        l.record_call(t0, t0, None);
+        for _ in 0..3 {
+            l.record_call(t0, t0, None);
+        }
         let Admission::Refused(why) = l.admit(t0 + S(60)) else {
             panic!("not refused")
         };
@@ -975,7 +1133,7 @@ mod tests {
     #[test]
     fn in_flight_calls_count_at_once() {
         let t0 = Instant::now();
-        let mut l = Ledger::new(only_calls(3, 60));
+        let mut l = Ledger::new(only_calls(2, 60));
         let a = l.begin_call(t0);
         let _b = l.begin_call(t0);
         assert!(matches!(l.admit(t0), Admission::At(_)));
@@ -1165,8 +1323,10 @@ mod tests {
         assert!(s.metered);
         let labels: Vec<&str> = s.windows.iter().map(|w| w.label.as_str()).collect();
         assert_eq!(labels, ["calls/min", "calls/h", "run/h", "run/d"]);
-        assert_eq!((s.windows[0].used, s.windows[0].limit), (1.0, 45.0));
-        assert_eq!((s.windows[2].used, s.windows[2].limit), (3.0, 600.0));
+        // The figure shown is what the ledger will use: one call and 2% of the run time
+        // are held back.
+        assert_eq!((s.windows[0].used, s.windows[0].limit), (1.0, 44.0));
+        assert_eq!((s.windows[2].used, s.windows[2].limit), (3.0, 588.0));
         assert!(s.windows[2].is_time && !s.windows[0].is_time);
         assert_eq!(s.session_calls, 1);
         assert_eq!(s.throttled_for, None);

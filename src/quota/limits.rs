@@ -35,9 +35,9 @@ pub struct RunWindow {
 /// How far the ledger stays from the limits, and how it waits after a 429.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Safety {
-    /// Fraction of every budget left unused (0.02 = 2%). For call windows at least one
-    /// call is held back when the limit is 2 or more ("never the last call"), and at
-    /// least one call is always usable when the limit is 1 or more.
+    /// Fraction of every budget left unused (0.02 = 2%). For call windows it is rounded to
+    /// the nearest whole call (one of 45, none of 10), and at least one call is always
+    /// usable when the limit is 1 or more.
     pub headroom: f64,
     /// Added to every window's length: our send time and the service's receive time
     /// differ by network latency and clock skew, so two calls we send `window` apart may
@@ -78,6 +78,11 @@ pub struct Limits {
     /// How far back the service keeps data.
     pub lookback: Duration,
     pub safety: Safety,
+    /// Queries this process keeps in flight at once (default 1). One at a time, a limit
+    /// the service did not announce costs a single 429, which teaches the ledger; with
+    /// `n` in flight it can cost `n`. Raise it for bursts of slow queries against limits
+    /// that are known.
+    pub parallel: u32,
 }
 
 /// Named sets of limits from the docs, current and historical (hunting-api.md §1.4, §7.8).
@@ -174,6 +179,7 @@ impl Limits {
             max_rows: 100_000,
             lookback: 30 * DAY,
             safety: Safety::default(),
+            parallel: 1,
         }
     }
 
@@ -192,6 +198,7 @@ impl Limits {
     /// horizon = "15m"
     /// backoff = "2s"
     /// backoff_cap = "5m"
+    /// parallel = 1                       # queries in flight at once
     /// ```
     pub fn from_toml(table: &toml::Table) -> Result<Limits, LimitsError> {
         Limits::from_toml_for(BackendKind::Graph, table)
@@ -244,11 +251,17 @@ impl Limits {
                 "horizon" => limits.safety.horizon = duration_value(key, value)?,
                 "backoff" => limits.safety.backoff = duration_value(key, value)?,
                 "backoff_cap" => limits.safety.backoff_cap = duration_value(key, value)?,
+                "parallel" => {
+                    limits.parallel = match value {
+                        toml::Value::Integer(n) if (1..=64).contains(n) => *n as u32,
+                        _ => return Err(LimitsError::new(key, "expected an integer from 1 to 64")),
+                    }
+                }
                 other => {
                     return Err(LimitsError::new(
                         other,
                         "unknown key; expected one of preset, calls, run_time, query_timeout, \
-                         max_rows, lookback, headroom, skew, horizon, backoff, backoff_cap",
+                         max_rows, lookback, headroom, skew, horizon, backoff, backoff_cap, parallel",
                     ));
                 }
             }

@@ -45,6 +45,8 @@ pub struct WindowUsage {
     /// Short label for the status bar, e.g. `calls/min`, `run/h`.
     pub label: String,
     pub used: f64,
+    /// The most the ledger lets itself use: the configured limit less the safety margin
+    /// (44 of 45 calls a minute by default), so a full gauge means "queries wait now".
     pub limit: f64,
     /// Whether the figures are durations in seconds (run time) rather than call counts.
     pub is_time: bool,
@@ -62,6 +64,61 @@ pub struct QuotaSnapshot {
     pub throttled_for: Option<Duration>,
     /// Queries spent this session on this backend.
     pub session_calls: u64,
+}
+
+/// One budget window in full, for the quota details popup.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowDetail {
+    /// `calls per min`, `run time per h`.
+    pub label: String,
+    /// Whether the figures are seconds of run time rather than call counts.
+    pub is_time: bool,
+    pub used: f64,
+    /// What the ledger lets itself use (the limit less the safety margin).
+    pub usable: f64,
+    /// The limit in force: configured, or lowered by a 429 body.
+    pub limit: f64,
+    /// The limit was learned from a 429 ("maximum allowed N per …").
+    pub learned: bool,
+    /// When the oldest call or run time counted in the window leaves it.
+    pub frees_in: Option<Duration>,
+    /// How long this window alone holds the next query back (`None`: it has room).
+    pub blocks_for: Option<Duration>,
+}
+
+/// The most recent 429 as the service sent it (control characters escaped).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThrottleDetail {
+    pub body: String,
+    pub ago: Duration,
+    pub wait: Duration,
+}
+
+/// The whole ledger, for the details popup: every window, the limits that are not windows,
+/// what runs and waits, and the last 429 verbatim.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct QuotaDetails {
+    pub backend: String,
+    pub metered: bool,
+    pub windows: Vec<WindowDetail>,
+    /// Calls counted as running (this process and others sharing the ledger file).
+    pub in_flight: usize,
+    /// Queries the worker holds for the quota (filled in by the worker).
+    pub queued: usize,
+    pub session_calls: u64,
+    pub throttled_for: Option<Duration>,
+    pub last_throttle: Option<ThrottleDetail>,
+    pub query_timeout: Duration,
+    pub max_rows: u64,
+    pub lookback: Duration,
+    /// Added to every window and every announced wait.
+    pub skew: Duration,
+    /// Fraction of every budget left unused.
+    pub headroom: f64,
+    /// The file every kqlhunt process of the user shares, if any.
+    pub shared_file: Option<String>,
+    /// The last problem with that file.
+    pub warning: Option<String>,
 }
 
 impl QuotaSnapshot {

@@ -182,6 +182,15 @@ impl<C: Clock> Store<C> {
         self.ledger.snapshot(now)
     }
 
+    /// The whole ledger at `now`, for the details popup, with the shared file named.
+    pub fn details(&mut self, now: Instant) -> super::QuotaDetails {
+        self.read(now, false);
+        let mut d = self.ledger.details(now);
+        d.shared_file = Some(self.path.display().to_string());
+        d.warning = self.warning.clone();
+        d
+    }
+
     fn warn(&mut self, message: String) {
         tracing::warn!("{message}");
         self.warning = Some(message);
@@ -464,6 +473,8 @@ struct FileState {
 #[derive(Serialize, Deserialize)]
 struct FileCall {
     id: u64,
+    /// Where the call sits in the call windows: its send while in flight, its answer once
+    /// it has ended (see the ledger's module comment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     start: Option<i64>,
     /// The run span `[from, to]`.

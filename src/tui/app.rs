@@ -77,6 +77,14 @@ pub struct App {
     pub result: Option<Arc<ResultSet>>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
+    /// The device-code sign-in overlay; drawn over everything while it is set.
+    pub signin: Option<super::signin::SignIn>,
+    /// A query held back until the analyst confirms it may spend quota.
+    pub confirm: Option<super::confirm::ConfirmSend>,
+    /// The whole quota ledger, as the worker last published it.
+    pub quota_details: Option<Box<crate::quota::QuotaDetails>>,
+    /// The quota details popup is open, scrolled this far.
+    pub quota_popup: Option<u16>,
     pub running: Option<Running>,
     pub last: Option<LastRun>,
     pub backend: BackendKind,
@@ -89,6 +97,8 @@ pub struct App {
     /// Commands for the worker; the event loop sends them.
     pub outbox: Vec<Command>,
     pub should_quit: bool,
+    /// The termination signal that ended the loop, if one did (the exit code is 128 + it).
+    pub exit_signal: Option<i32>,
     next_id: u64,
     /// The open completion list, if any.
     pub completion: Option<super::completion::CompletionState>,
@@ -122,6 +132,10 @@ impl App {
             result: None,
             focus: Focus::Editor,
             overlay: None,
+            signin: None,
+            confirm: None,
+            quota_details: None,
+            quota_popup: None,
             running: None,
             last: None,
             backend,
@@ -131,6 +145,7 @@ impl App {
             theme,
             outbox: Vec::new(),
             should_quit: false,
+            exit_signal: None,
             next_id: 1,
             completion: None,
             signature: Default::default(),
@@ -176,6 +191,21 @@ impl App {
 
     pub fn on_key(&mut self, key: KeyEvent) {
         self.notice = None;
+        if let Some(signin) = &self.signin {
+            return self.on_signin_key(signin.on_key(&key));
+        }
+        if self.confirm.is_some() {
+            return self.on_confirm_send_key(key);
+        }
+        if let Some(scroll) = &mut self.quota_popup {
+            use crossterm::event::KeyCode as K;
+            match key.code {
+                K::Up | K::Char('k') => *scroll = scroll.saturating_sub(1),
+                K::Down | K::Char('j') => *scroll = scroll.saturating_add(1),
+                _ => self.quota_popup = None,
+            }
+            return;
+        }
         match self.overlay {
             Some(Overlay::ConfirmQuit) => return self.on_confirm_quit_key(key),
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
@@ -204,6 +234,7 @@ impl App {
             Action::Cancel => self.cancel(),
             Action::Quit => self.request_quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::QuotaDetails => self.quota_popup = Some(0),
             Action::FocusNext | Action::FocusPrev => {
                 self.focus = if self.focus == Focus::Editor {
                     Focus::Grid
@@ -238,6 +269,44 @@ impl App {
             Action::RefreshSchema => self.refresh_schema(),
             Action::EditorBuiltin => {}
             grid_action => self.grid_action(grid_action),
+        }
+    }
+
+    fn on_confirm_send_key(&mut self, key: KeyEvent) {
+        use super::confirm::{Answer, ConfirmSend};
+        match ConfirmSend::answer(&key) {
+            Answer::Send => {
+                if let Some(c) = self.confirm.take() {
+                    self.send(c.query, c.offset, c.fresh);
+                }
+            }
+            Answer::Back => self.confirm = None,
+            Answer::Undecided => {}
+        }
+    }
+
+    fn on_signin_key(&mut self, outcome: super::signin::KeyOutcome) {
+        use super::signin::KeyOutcome;
+        match outcome {
+            KeyOutcome::Keep => {}
+            KeyOutcome::Close => self.signin = None,
+            KeyOutcome::CancelQuery => {
+                self.signin = None;
+                self.cancel();
+            }
+        }
+    }
+
+    fn on_sign_in(&mut self, event: crate::auth::AuthEvent) {
+        use crate::auth::AuthEvent;
+        let now = Instant::now();
+        match (&mut self.signin, event) {
+            (_, AuthEvent::DeviceCode(prompt)) => {
+                self.signin = Some(super::signin::SignIn::from_prompt(&prompt, now))
+            }
+            (Some(signin), event) => signin.apply(event, now),
+            (None, AuthEvent::SignedIn { .. }) => {}
+            (None, AuthEvent::Failed { message }) => self.notice = Some(message),
         }
     }
 
@@ -309,8 +378,24 @@ impl App {
             self.notice = Some("Nothing to run: type a query first.".into());
             return;
         };
-        let id = self.alloc_query_id();
         let query = text[range.clone()].to_string();
+        if self.backend.spends_quota() {
+            let reasons = super::confirm::reasons(&query);
+            if !reasons.is_empty() {
+                self.confirm = Some(super::confirm::ConfirmSend {
+                    reasons,
+                    query,
+                    offset: range.start,
+                    fresh,
+                });
+                return;
+            }
+        }
+        self.send(query, range.start, fresh);
+    }
+
+    fn send(&mut self, query: String, offset: usize, fresh: bool) {
+        let id = self.alloc_query_id();
         self.outbox.push(Command::Run {
             id,
             request: RunRequest::new(query),
@@ -319,7 +404,7 @@ impl App {
         self.running = Some(Running {
             id,
             started: Instant::now(),
-            offset: range.start,
+            offset,
             queued: None,
         });
     }
@@ -368,6 +453,9 @@ impl App {
                 cached_age,
             } if is_current(self, id) => {
                 self.running = None;
+                if self.signin.as_ref().is_some_and(|s| !s.is_pending()) {
+                    self.signin = None;
+                }
                 self.last = Some(LastRun::Ok {
                     rows: result.table.row_count(),
                     elapsed: result.origin.elapsed,
@@ -389,12 +477,16 @@ impl App {
             | WorkerEvent::Failed { .. }
             | WorkerEvent::Cancelled { .. } => {}
             WorkerEvent::Quota(snapshot) => self.quota = snapshot,
+            WorkerEvent::SignIn(event) => self.on_sign_in(event),
+            WorkerEvent::QuotaDetails(details) => self.quota_details = Some(details),
         }
     }
 
     /// Whether something on screen changes with time alone (a running query's clock).
     pub fn is_animating(&self) -> bool {
-        self.running.is_some() || self.view.pending.is_some()
+        self.running.is_some()
+            || self.view.pending.is_some()
+            || self.signin.as_ref().is_some_and(|s| s.is_pending())
     }
 
     /// Draw the whole screen. `now` is injected so snapshots are stable.
@@ -427,6 +519,27 @@ impl App {
                 }
             }
             None => {}
+        }
+        if let Some(scroll) = self.quota_popup {
+            let unmetered;
+            let details = match self.quota_details.as_deref() {
+                Some(d) => d,
+                None => {
+                    unmetered = crate::quota::QuotaDetails {
+                        backend: self.quota.backend.clone(),
+                        metered: self.quota.metered,
+                        ..Default::default()
+                    };
+                    &unmetered
+                }
+            };
+            super::quota_popup::draw(details, frame, area, scroll, &self.theme);
+        }
+        if let Some(confirm) = &self.confirm {
+            super::confirm::draw(confirm, self.backend.name(), frame, area, &self.theme);
+        }
+        if let Some(signin) = &self.signin {
+            super::signin::draw(signin, frame, area, now, &self.theme);
         }
     }
 }

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::keymap::{self, Context};
 use super::theme::Theme;
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+/// A `width` × `height` box in the middle of `area` (clipped to it).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

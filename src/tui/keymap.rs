@@ -31,6 +31,8 @@ pub enum Action {
     Cancel,
     Quit,
     Help,
+    /// Show the quota details popup (the whole ledger and the last 429).
+    QuotaDetails,
     FocusNext,
     FocusPrev,
     FocusEditor,
@@ -169,6 +171,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: "F6",
         action: A::RefreshSchema,
         help: "refresh the schema from the tenant (one query)",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[key(K::F(2)), alt(K::Char('q'))],
+        keys: "F2  Alt+Q",
+        action: A::QuotaDetails,
+        help: "quota details: every window, the queue, the last 429",
     },
     Binding {
         context: C::Global,

@@ -5,6 +5,7 @@ pub mod app;
 pub mod chart;
 pub mod clipboard;
 pub mod completion;
+pub mod confirm;
 pub mod detail;
 pub mod editor;
 pub mod grid;
@@ -14,8 +15,10 @@ pub mod highlight;
 pub mod inspect;
 pub mod keymap;
 pub mod layout;
+pub mod quota_popup;
 pub mod results;
 pub mod schema;
+pub mod signin;
 pub mod status;
 pub mod terminal;
 pub mod theme;
@@ -88,8 +91,9 @@ pub async fn run(
                 dirty = true;
             }
             _ = tick.tick() => dirty |= app.is_animating(),
-            _ = signals.recv() => {
-                tracing::info!("termination signal; leaving");
+            signal = signals.recv() => {
+                tracing::info!(signal, "termination signal; leaving");
+                app.exit_signal = Some(signal);
                 break;
             }
         }
@@ -140,13 +144,14 @@ impl Signals {
         Ok(Signals {})
     }
 
-    async fn recv(&mut self) {
+    /// The number of the signal that arrived (15 for SIGTERM, 1 for SIGHUP).
+    async fn recv(&mut self) -> i32 {
         #[cfg(unix)]
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
+            _ = self.term.recv() => 15,
+            _ = self.hup.recv() => 1,
         }
         #[cfg(not(unix))]
-        std::future::pending::<()>().await
+        std::future::pending::<i32>().await
     }
 }

@@ -1,5 +1,7 @@
 //! The status bar: backend, what the last run returned and how long it took, the tenant
-//! quota spent, and the keys that matter now. Segments drop from the right when the
+//! quota spent (each window as used / what the ledger will use, so a full gauge means
+//! queries wait; F2 shows the configured limits and the margin), the queue, and the keys
+//! that matter now. Segments drop from the right when the
 //! terminal is narrow; the backend and the run state always stay.
 
 use std::time::Instant;
@@ -35,13 +37,28 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
         (1, run_segment(app, now)),
         (3, quota_gauges(&app.quota, t)),
     ];
+    if let Some(queued) = app
+        .quota_details
+        .as_ref()
+        .map(|d| d.queued)
+        .filter(|&n| n > 0)
+    {
+        segments.push((3, vec![Span::styled(format!("queue {queued}"), t.warn)]));
+    }
     if let Some(notice) = &app.notice {
         segments.push((
             2,
             vec![Span::styled(escape_control(notice).into_owned(), t.warn)],
         ));
     }
-    let hints = Span::styled("F5 run · F1 help · ^Q quit", t.dim);
+    let hints = Span::styled(
+        if app.quota.metered {
+            "F5 run · F2 quota · F1 help · ^Q quit"
+        } else {
+            "F5 run · F1 help · ^Q quit"
+        },
+        t.dim,
+    );
     let width = area.width as usize;
     // Gauges when there is room, plain numbers when there is not.
     let total_wide: usize = segments

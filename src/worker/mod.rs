@@ -6,6 +6,10 @@
 //! requests in flight into one call. Every result is kept as a local table (`$1`, `$last`),
 //! and a query that only adds operators to an earlier remote one is answered locally from
 //! that result at no quota cost (see `refine`).
+//!
+//! The quota store reads and writes a file under a lock shared with other processes; every
+//! use of it runs on tokio's blocking pool (`spawn_blocking`), so the async threads (and
+//! the UI on them) never wait on the disk.
 
 pub mod cache;
 pub mod local;
@@ -13,15 +17,16 @@ pub mod refine;
 pub mod schema;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::AuthEvent;
 use crate::backend::{Backend, RunError, RunRequest};
 use crate::data::ResultSet;
-use crate::quota::{Admission, CallTicket, QuotaSnapshot, Store};
+use crate::quota::{Admission, CallTicket, QuotaDetails, QuotaSnapshot, Store};
 use cache::{QueryKey, ResultCache};
 use refine::{History, LocalTables, Plan};
 
@@ -84,6 +89,13 @@ pub enum WorkerEvent {
         id: QueryId,
     },
     Quota(QuotaSnapshot),
+    /// The whole ledger, for the quota details popup; sent with every `Quota` of a
+    /// metered backend.
+    QuotaDetails(Box<QuotaDetails>),
+    /// Sign-in needs the analyst (a device code to enter) or has ended: relayed from the
+    /// token provider, which only ever puts the code, the URL and outcomes here, never a
+    /// token or a secret.
+    SignIn(AuthEvent),
 }
 
 /// The UI's ends of the worker's channels.
@@ -105,6 +117,8 @@ pub struct WorkerOptions {
     pub cache_ttl: Duration,
     /// Results and opened files as local tables; share it with a `LocalBackend`.
     pub tables: LocalTables,
+    /// The token provider's sign-in events, relayed to the UI as `WorkerEvent::SignIn`.
+    pub auth_events: Option<mpsc::UnboundedReceiver<AuthEvent>>,
 }
 
 impl Default for WorkerOptions {
@@ -114,6 +128,7 @@ impl Default for WorkerOptions {
             max_attempts: 3,
             cache_ttl: Duration::from_secs(600),
             tables: LocalTables::new(),
+            auth_events: None,
         }
     }
 }
@@ -157,11 +172,17 @@ struct Done {
 struct Worker {
     backend: Arc<dyn Backend>,
     options: WorkerOptions,
+    /// The quota store, used only on the blocking pool (`with_store`).
+    quota: Option<Arc<Mutex<Store>>>,
+    /// Calls in flight at once (the quota's `parallel`; unbounded when unmetered).
+    max_running: usize,
     events: mpsc::UnboundedSender<WorkerEvent>,
     queue: VecDeque<Job>,
     running: Vec<Running>,
     cache: ResultCache,
     history: History,
+    /// Local answers (results, files, refinements) waiting to start: no quota, no queue.
+    local_ready: Vec<Job>,
     next_seq: u64,
     /// When to ask the ledger again for the head of the queue.
     wake: Option<Instant>,
@@ -172,11 +193,16 @@ struct Worker {
 impl Worker {
     fn new(
         backend: Arc<dyn Backend>,
-        options: WorkerOptions,
+        mut options: WorkerOptions,
         events: mpsc::UnboundedSender<WorkerEvent>,
     ) -> Self {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let cache = ResultCache::new(if options.quota.is_some() {
+        let max_running = options
+            .quota
+            .as_ref()
+            .map_or(usize::MAX, |s| s.ledger().limits().parallel.max(1) as usize);
+        let quota = options.quota.take().map(|s| Arc::new(Mutex::new(s)));
+        let cache = ResultCache::new(if quota.is_some() {
             options.cache_ttl
         } else {
             Duration::ZERO
@@ -184,7 +210,10 @@ impl Worker {
         Worker {
             backend,
             history: History::new(options.tables.clone()),
+            local_ready: Vec::new(),
             options,
+            quota,
+            max_running,
             events,
             queue: VecDeque::new(),
             running: Vec::new(),
@@ -200,16 +229,30 @@ impl Worker {
         let _ = self.events.send(event);
     }
 
-    fn publish_quota(&mut self) {
-        let snapshot = match &mut self.options.quota {
-            Some(store) => store.snapshot(Instant::now()),
-            None => QuotaSnapshot::unmetered(self.backend.kind().name()),
+    fn metered(&self) -> bool {
+        self.quota.is_some()
+    }
+
+    /// Calls to the backend in flight (local answers do not count against `parallel`).
+    fn remote_running(&self) -> usize {
+        self.running.iter().filter(|r| r.job.plan.is_none()).count()
+    }
+
+    async fn publish_quota(&mut self) {
+        let Some(store) = &self.quota else {
+            let snapshot = QuotaSnapshot::unmetered(self.backend.kind().name());
+            return self.emit(WorkerEvent::Quota(snapshot));
         };
+        let now = Instant::now();
+        let (snapshot, mut details) =
+            with_store(store, move |s| (s.snapshot(now), s.details(now))).await;
+        details.queued = self.queue.iter().map(|j| j.ids.len()).sum();
         self.emit(WorkerEvent::Quota(snapshot));
+        self.emit(WorkerEvent::QuotaDetails(Box::new(details)));
     }
 
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        self.publish_quota();
+        self.publish_quota().await;
         {
             let (backend, events) = (Arc::clone(&self.backend), self.events.clone());
             tokio::spawn(async move {
@@ -223,6 +266,7 @@ impl Worker {
         }
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut auth = self.options.auth_events.take();
         loop {
             let wake = self.wake;
             tokio::select! {
@@ -232,16 +276,23 @@ impl Worker {
                     Some(Command::Cancel { id }) => self.on_cancel(id),
                     Some(Command::RefreshSchema { id }) => self.on_run(id, schema::refresh_request(), true),
                 },
-                Some(done) = self.done_rx.recv() => self.on_done(done),
+                Some(done) = self.done_rx.recv() => self.on_done(done).await,
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
+                ev = next_auth(&mut auth) => {
+                    match ev {
+                        Some(ev) => self.emit(WorkerEvent::SignIn(ev)),
+                        None => auth = None,
+                    }
+                    continue;
+                }
                 _ = tick.tick() => {
-                    if self.options.quota.is_some() {
-                        self.publish_quota();
+                    if self.metered() {
+                        self.publish_quota().await;
                     }
                     continue;
                 }
             }
-            self.dispatch();
+            self.dispatch().await;
         }
         for r in &self.running {
             r.token.cancel();
@@ -260,7 +311,7 @@ impl Worker {
                 });
                 return;
             }
-            let metered = self.options.quota.is_some();
+            let metered = self.metered();
             if metered && let Some(plan) = self.history.plan(&request, Instant::now()) {
                 // Results and opened files live here, not in the tenant: no quota, no queue.
                 tracing::info!(
@@ -276,7 +327,8 @@ impl Worker {
                     attempts: 0,
                     plan: Some(plan),
                 };
-                self.start(job, None);
+                // Started by the next `dispatch`, ahead of the queue and outside the quota.
+                self.local_ready.push(job);
                 return;
             }
             if metered
@@ -322,20 +374,29 @@ impl Worker {
         }
     }
 
-    /// Send queued jobs while the ledger admits them.
-    fn dispatch(&mut self) {
-        while !self.queue.is_empty() {
+    /// Start local answers at once; send queued jobs while the ledger admits them.
+    async fn dispatch(&mut self) {
+        for job in std::mem::take(&mut self.local_ready) {
+            self.start(job, None).await;
+        }
+        while !self.queue.is_empty() && self.remote_running() < self.max_running {
             let now = Instant::now();
-            let ticket = match &mut self.options.quota {
+            let ticket = match &self.quota {
                 None => None,
-                Some(store) => match store.begin_call(now) {
+                Some(store) => match with_store(store, move |s| {
+                    s.begin_call(now)
+                        .map_err(|a| (a, s.ledger().blocked_until(now).is_some()))
+                })
+                .await
+                {
                     Ok(ticket) => Some(ticket),
-                    Err(Admission::At(t)) => {
+                    Err((Admission::At(t), throttled)) => {
                         self.wake = Some(t);
-                        let why = store.ledger().blocked_until(now).map_or(
-                            "waiting for the tenant's quota",
-                            |_| "throttled by the service (429)",
-                        );
+                        let why = if throttled {
+                            "throttled by the service (429)"
+                        } else {
+                            "waiting for the tenant's quota"
+                        };
                         if let Some(job) = self.queue.front() {
                             for &id in &job.ids {
                                 let why = why.to_string();
@@ -348,7 +409,7 @@ impl Worker {
                         }
                         return;
                     }
-                    Err(Admission::Refused(why)) => {
+                    Err((Admission::Refused(why), _)) => {
                         let job = self.queue.pop_front().expect("queue is not empty");
                         for id in job.ids {
                             let error = RunError::Refused(why.to_string());
@@ -360,15 +421,15 @@ impl Worker {
                         }
                         continue;
                     }
-                    Err(Admission::Now) => None,
+                    Err((Admission::Now, _)) => None,
                 },
             };
             let job = self.queue.pop_front().expect("queue is not empty");
-            self.start(job, ticket);
+            self.start(job, ticket).await;
         }
     }
 
-    fn start(&mut self, job: Job, ticket: Option<CallTicket>) {
+    async fn start(&mut self, job: Job, ticket: Option<CallTicket>) {
         let seq = self.next_seq;
         self.next_seq += 1;
         let token = CancellationToken::new();
@@ -409,12 +470,12 @@ impl Worker {
             token,
             ticket,
         });
-        if self.options.quota.is_some() {
-            self.publish_quota();
+        if self.metered() {
+            self.publish_quota().await;
         }
     }
 
-    fn on_done(&mut self, done: Done) {
+    async fn on_done(&mut self, done: Done) {
         let Some(pos) = self.running.iter().position(|r| r.seq == done.seq) else {
             return;
         };
@@ -422,7 +483,7 @@ impl Worker {
             mut job, ticket, ..
         } = self.running.remove(pos);
         let now = Instant::now();
-        if let (Some(store), Some(ticket)) = (&mut self.options.quota, ticket) {
+        if let (Some(store), Some(ticket)) = (&self.quota, ticket) {
             match &done.result {
                 Ok(result) => {
                     let runtime = result
@@ -432,11 +493,15 @@ impl Worker {
                         .and_then(|s| s.execution_time)
                         .filter(|s| s.is_finite() && *s >= 0.0)
                         .map(Duration::from_secs_f64);
-                    store.end_call(&ticket, now, runtime);
+                    with_store(store, move |s| s.end_call(&ticket, now, runtime)).await;
                 }
                 Err(RunError::Throttled { wait, message }) => {
-                    store.end_call(&ticket, now, Some(Duration::ZERO));
-                    let outcome = store.throttled(now, (!wait.is_zero()).then_some(*wait), message);
+                    let (wait, message) = ((!wait.is_zero()).then_some(*wait), message.clone());
+                    let outcome = with_store(store, move |s| {
+                        s.end_call(&ticket, now, Some(Duration::ZERO));
+                        s.throttled(now, wait, &message)
+                    })
+                    .await;
                     tracing::warn!(wait = ?outcome.wait, "throttled by the service");
                     job.attempts += 1;
                     if job.attempts < self.options.max_attempts.max(1) {
@@ -453,11 +518,11 @@ impl Worker {
                             });
                         }
                         self.queue.push_front(job);
-                        self.publish_quota();
+                        self.publish_quota().await;
                         return;
                     }
                 }
-                Err(_) => store.end_call(&ticket, now, None),
+                Err(_) => with_store(store, move |s| s.end_call(&ticket, now, None)).await,
             }
         }
         let refined = job.plan.as_ref().and_then(|p| p.refined.clone());
@@ -473,7 +538,7 @@ impl Worker {
             }
             Ok(mut result) => {
                 tracing::info!(rows = result.table.row_count(), elapsed = ?done.elapsed, "finished");
-                let from_service = job.plan.is_none() && self.options.quota.is_some();
+                let from_service = job.plan.is_none() && self.metered();
                 if let Some(plan) = &job.plan {
                     result.origin.query = job.request.query.clone();
                     result.origin.refined = plan.refined.clone();
@@ -508,13 +573,35 @@ impl Worker {
                 }
             }
         }
-        self.publish_quota();
+        self.publish_quota().await;
     }
+}
+
+/// Run `op` on the quota store on the blocking pool: its file I/O and lock waits never
+/// hold an async thread.
+async fn with_store<R: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    op: impl FnOnce(&mut Store) -> R + Send + 'static,
+) -> R {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || {
+        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+        op(&mut store)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_auth(rx: &mut Option<mpsc::UnboundedReceiver<AuthEvent>>) -> Option<AuthEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
 }

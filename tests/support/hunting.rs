@@ -126,6 +126,9 @@ pub enum Throttle {
     PerMinute(usize),
     /// "API calls quota exceeded! maximum allowed N per 01:00:00"
     Hourly(usize),
+    /// The same body for any window ("… maximum allowed 5 per 00:00:02"), so a test can
+    /// impose a short limit the client was not told about and finish in seconds.
+    PerWindow { max: usize, window: Duration },
     /// The MDE variant that names the wait: "… You can send requests again in N seconds."
     AgainIn { max: usize, secs: u64 },
     /// The CPU quota: "You have exceeded processing resources … again in hh:mm:ss."
@@ -290,6 +293,8 @@ impl Default for FakeConfig {
 /// One request as the fake saw it.
 #[derive(Clone, Debug)]
 pub struct RecordedRequest {
+    /// When the fake received it.
+    pub at: Instant,
     pub api: Option<Api>,
     pub path: String,
     pub authorization: Option<String>,
@@ -303,6 +308,8 @@ struct Inner {
     replies: VecDeque<Reply>,
     requests: Vec<RecordedRequest>,
     admitted: VecDeque<Instant>,
+    /// 429s answered because a call limit or the CPU budget was spent.
+    throttled: usize,
     cpu_cycle_start: Option<Instant>,
     cpu_spent: Duration,
 }
@@ -317,6 +324,7 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Inner> {
 pub struct FakeHandle {
     addr: SocketAddr,
     shared: Shared,
+    login: super::login::FakeLogin,
     accept: JoinHandle<()>,
 }
 
@@ -334,20 +342,24 @@ impl FakeService {
             replies: VecDeque::new(),
             requests: Vec::new(),
             admitted: VecDeque::new(),
+            throttled: 0,
             cpu_cycle_start: None,
             cpu_spent: Duration::ZERO,
         }));
+        let (login, login_routes) = super::login::FakeLogin::router(&format!("http://{addr}"));
         let mut router = Router::new();
         for api in Api::ALL {
             router = router.route(api.path(), post(handle));
         }
         let router = router
-            .fallback(|| async { plain(404, "") })
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .merge(login_routes)
+            .fallback(|| async { plain(404, "") });
         let accept = tokio::spawn(accept_loop(listener, router));
         FakeHandle {
             addr,
             shared,
+            login,
             accept,
         }
     }
@@ -363,9 +375,20 @@ impl FakeHandle {
         self.addr
     }
 
+    /// The Entra token service on the same port (`/{tenant}/oauth2/v2.0/token` and
+    /// `/devicecode`): script it and read what it saw here.
+    pub fn login(&self) -> &super::login::FakeLogin {
+        &self.login
+    }
+
     /// Every request so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared).requests.clone()
+    }
+
+    /// How many 429s the fake answered on its own (spent call limits or CPU budget).
+    pub fn throttled(&self) -> usize {
+        lock(&self.shared).throttled
     }
 
     /// Script the answer to the next request that has none scripted.
@@ -456,6 +479,7 @@ async fn handle(
     let (reply, config) = {
         let mut s = lock(&shared);
         s.requests.push(RecordedRequest {
+            at: Instant::now(),
             api,
             path: uri.path().to_string(),
             authorization: header(&headers, "authorization"),
@@ -558,6 +582,14 @@ fn throttle(api: Api, config: &FakeConfig, t: &Throttle, until_free: Duration) -
             api,
             "429",
             &format!("API calls quota exceeded! maximum allowed {n} per 01:00:00"),
+        ),
+        Throttle::PerWindow { max, window } => error_body(
+            api,
+            "429",
+            &format!(
+                "API calls quota exceeded! maximum allowed {max} per {}",
+                hms(*window)
+            ),
         ),
         Throttle::AgainIn { max, secs } => error_body(
             api,
@@ -825,11 +857,17 @@ fn admit(shared: &Shared, api: Api, config: &FakeConfig) -> Result<(), Response>
             let until_free = limit.window.saturating_sub(now.duration_since(oldest));
             let t = if api == Api::Graph {
                 Throttle::Graph
-            } else if limit.window >= Duration::from_secs(3600) {
+            } else if limit.window == Duration::from_secs(3600) {
                 Throttle::Hourly(limit.max)
-            } else {
+            } else if limit.window == Duration::from_secs(60) {
                 Throttle::PerMinute(limit.max)
+            } else {
+                Throttle::PerWindow {
+                    max: limit.max,
+                    window: limit.window,
+                }
             };
+            s.throttled += 1;
             return Err(throttle(api, config, &t, until_free));
         }
     }
@@ -842,6 +880,7 @@ fn admit(shared: &Shared, api: Api, config: &FakeConfig) -> Result<(), Response>
         }
         if s.cpu_spent >= budget {
             let wait = cycle.saturating_sub(now.duration_since(start));
+            s.throttled += 1;
             return Err(throttle(api, config, &Throttle::Cpu(wait), wait));
         }
         s.cpu_spent += config.cpu_per_query;

@@ -1,8 +1,10 @@
-//! Test support shared by the integration tests: the loopback fake of the hunting APIs
-//! (`hunting`), JWT-shaped test tokens, and a token provider that counts refreshes.
+//! Test support shared by the integration tests: one loopback fake that serves the hunting
+//! APIs (`hunting`) and the Entra token service (`login`) on one port, JWT-shaped test
+//! tokens, and a token provider that counts refreshes.
 #![allow(dead_code, unused_imports)]
 
 pub mod hunting;
+pub mod login;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

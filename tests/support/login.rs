@@ -3,8 +3,8 @@
 //! aud/iss/sub/exp/nbf/jti, `x5t` or `x5t#S256`, RS256/PS256 signature), the device-code
 //! endpoint and scripted polling, the refresh-token grant with rotation and
 //! `invalid_grant`, Entra-shaped errors, JWT-shaped access tokens; plus a test RSA key and
-//! self-signed certificate made at test time, and `az` CLI shims.
-#![allow(dead_code)]
+//! self-signed certificate made at test time, and `az` CLI shims. `FakeService` serves
+//! these routes next to the hunting APIs, so one fake drives sign-in and queries.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -95,9 +95,22 @@ pub struct FakeLogin {
 }
 
 impl FakeLogin {
+    /// The token service alone, on its own loopback port (the auth tests need no
+    /// hunting routes); `FakeService::start` serves both on one port.
     pub async fn start() -> FakeLogin {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let (login, app) = FakeLogin::router(&base);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        login
+    }
+
+    /// The token and device-code routes for a server at `base`, and the handle that
+    /// scripts them.
+    pub fn router(base: &str) -> (FakeLogin, Router) {
+        let base = base.to_string();
         let state = Arc::new(Mutex::new(LoginState {
             base: base.clone(),
             token_lifetime: 3599,
@@ -119,10 +132,7 @@ impl FakeLogin {
             .route("/{tenant}/oauth2/v2.0/token", post(token))
             .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
             .with_state(Arc::clone(&state));
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        FakeLogin { base, state }
+        (FakeLogin { base, state }, app)
     }
 
     pub fn with_cert(&self, cert: &TestCert) {
