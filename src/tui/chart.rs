@@ -824,7 +824,7 @@ mod tests {
                 Kind::String,
                 (0..n).map(|i| Value::String(format!("c{i}"))).collect(),
             ),
-            ("Pid", Kind::Long, (0..n).map(|i| Value::Long(i)).collect()),
+            ("Pid", Kind::Long, (0..n).map(Value::Long).collect()),
         ]);
         let Model::Xy {
             series,
