@@ -584,12 +584,18 @@ async fn with_store<R: Send + 'static>(
     op: impl FnOnce(&mut Store) -> R + Send + 'static,
 ) -> R {
     let store = Arc::clone(store);
-    tokio::task::spawn_blocking(move || {
+    let joined = tokio::task::spawn_blocking(move || {
         let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
         op(&mut store)
     })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    .await;
+    match joined {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // The runtime is shutting down (the process is exiting): nobody waits for an
+        // answer, so wait with the rest of the worker to be dropped instead of panicking.
+        Err(_) => std::future::pending().await,
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {
