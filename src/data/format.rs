@@ -115,6 +115,15 @@ pub fn json_value(v: ValueRef<'_>) -> serde_json::Value {
 }
 
 /// `50210` → `50,210`.
+/// `1 row`, `2 rows`, `12,345 rows`: a count with its noun, plural when it is not one.
+pub fn count_of(n: usize, noun: &str) -> String {
+    format!(
+        "{} {noun}{}",
+        group_digits(n),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 pub fn group_digits(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);

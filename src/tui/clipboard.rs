@@ -270,8 +270,7 @@ pub fn describe(payload: &Payload, routes: &[Route]) -> String {
     let what = match (payload.scope, payload.rows) {
         (Scope::Cell, _) => "the cell".to_string(),
         (Scope::Row, _) => "the row".to_string(),
-        (_, 1) => "1 row".to_string(),
-        (_, n) => format!("{} rows", crate::data::format::group_digits(n)),
+        (_, n) => crate::data::format::count_of(n, "row"),
     };
     let mut text = format!("copied {what} ({size}) via {}", via.join(" + "));
     if payload.capped() {

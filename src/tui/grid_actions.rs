@@ -335,11 +335,8 @@ pub fn results_title(app: &App) -> Vec<Span<'static>> {
         }
         if let Some(filter) = &app.view.filter {
             let text = truncate_to_width(&escape_control(&filter.text), 24).into_owned();
-            let rows = crate::data::format::group_digits(app.view.shown_count(table));
-            spans.push(Span::styled(
-                format!("· /{text}: {rows} rows "),
-                app.theme.dim,
-            ));
+            let rows = crate::data::format::count_of(app.view.shown_count(table), "row");
+            spans.push(Span::styled(format!("· /{text}: {rows} "), app.theme.dim));
         }
         if app.view.pending.is_some() {
             let doing = if app.view.filter.is_some() {

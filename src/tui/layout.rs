@@ -92,9 +92,9 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
         let t = &result.table;
         title.push(Span::styled(
             format!(
-                "{} rows × {} columns ",
-                group_digits(t.row_count()),
-                t.columns().len()
+                "{} × {} ",
+                crate::data::format::count_of(t.row_count(), "row"),
+                crate::data::format::count_of(t.columns().len(), "column")
             ),
             app.theme.dim,
         ));

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, LastRun};
-use crate::data::format::{display_width, escape_control, group_digits};
+use crate::data::format::{count_of, display_width, escape_control};
 use crate::data::time::human_duration;
 use crate::quota::{QuotaSnapshot, WindowUsage};
 
@@ -157,7 +157,7 @@ fn run_segment(app: &App, now: Instant) -> Vec<Span<'static>> {
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default();
             let mut spans = vec![Span::styled(
-                format!("{} rows{name} · {timing}", group_digits(*rows)),
+                format!("{}{name} · {timing}", count_of(*rows, "row")),
                 t.ok,
             )];
             if app.result.as_ref().is_some_and(|r| r.truncated) {
