@@ -8,9 +8,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kqlhunt::backend::{RunError, RunRequest};
+use kqlhunt::backend::RunError;
 use kqlhunt::quota::{Limits, Store, SystemClock};
-use kqlhunt::worker::{self, Command, QueryId, WorkerEvent, WorkerHandle, WorkerOptions};
+use kqlhunt::worker::{self, WorkerEvent, WorkerHandle, WorkerOptions};
 use support::*;
 
 fn start(api: Api, fake: &FakeHandle, home: &std::path::Path) -> WorkerHandle {
@@ -29,34 +29,14 @@ fn start(api: Api, fake: &FakeHandle, home: &std::path::Path) -> WorkerHandle {
 
 /// Run one query and return how it ended, with the events on the way.
 async fn outcome(w: &mut WorkerHandle, id: u64) -> (Result<usize, RunError>, Vec<WorkerEvent>) {
-    w.commands
-        .send(Command::Run {
-            id: QueryId(id),
-            request: RunRequest::new(format!(
-                "DeviceEvents | where Timestamp > ago(1d) | take {id}"
-            )),
-            fresh: true,
-        })
-        .await
-        .unwrap();
-    let mut seen = Vec::new();
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(20), w.events.recv())
-            .await
-            .expect("worker stalled")
-            .expect("worker stopped");
-        let end = match &ev {
-            WorkerEvent::Finished { id: i, result, .. } if i.0 == id => {
-                Some(Ok(result.table.row_count()))
-            }
-            WorkerEvent::Failed { id: i, error, .. } if i.0 == id => Some(Err(error.clone())),
-            _ => None,
-        };
-        seen.push(ev);
-        if let Some(end) = end {
-            return (end, seen);
-        }
-    }
+    let (end, seen) = support::worker::run_query(
+        w,
+        id,
+        &format!("DeviceEvents | where Timestamp > ago(1d) | take {id}"),
+        true,
+    )
+    .await;
+    (end.map(|r| r.table.row_count()), seen)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

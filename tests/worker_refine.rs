@@ -3,8 +3,9 @@
 //! extra operators locally; what the engine cannot answer goes to the service after all;
 //! Shift+F5 (`fresh`) always asks the service; a truncated source is announced.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use kqlhunt::backend::{Backend, BackendKind, RunError, RunRequest};
@@ -12,7 +13,7 @@ use kqlhunt::data::column::column_from_values;
 use kqlhunt::data::{Column, Kind, Origin, ResultSet, Table, Value};
 use kqlhunt::quota::{Limits, Store, SystemClock};
 use kqlhunt::worker::refine::LocalTables;
-use kqlhunt::worker::{self, Command, QueryId, WorkerEvent, WorkerHandle, WorkerOptions};
+use kqlhunt::worker::{self, WorkerHandle, WorkerOptions};
 use tokio_util::sync::CancellationToken;
 
 /// A metered service that answers every query with the same five process events and
@@ -125,25 +126,7 @@ async fn ask(
     query: &str,
     fresh: bool,
 ) -> Result<Arc<ResultSet>, RunError> {
-    w.commands
-        .send(Command::Run {
-            id: QueryId(id),
-            request: RunRequest::new(query),
-            fresh,
-        })
-        .await
-        .unwrap();
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(10), w.events.recv())
-            .await
-            .expect("worker stalled")
-            .expect("worker alive");
-        match ev {
-            WorkerEvent::Finished { id: i, result, .. } if i.0 == id => return Ok(result),
-            WorkerEvent::Failed { id: i, error, .. } if i.0 == id => return Err(error),
-            _ => {}
-        }
-    }
+    support::worker::run_query(w, id, query, fresh).await.0
 }
 
 fn column(result: &ResultSet, name: &str) -> Vec<Value> {

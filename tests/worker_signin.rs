@@ -13,11 +13,11 @@ use std::time::{Duration, SystemTime};
 use kqlhunt::api::{HttpOptions, HuntingBackend};
 use kqlhunt::auth::device_code::DeviceCodeOptions;
 use kqlhunt::auth::{AuthEvent, AuthEvents, ManualClock, ProviderOptions, provider_with};
-use kqlhunt::backend::{BackendKind, RunError, RunRequest};
+use kqlhunt::backend::{BackendKind, RunError};
 use kqlhunt::config::Paths;
 use kqlhunt::config::profile::{ConfigFile, EnvVars, Overrides, ResolvedProfile, resolve_with};
 use kqlhunt::quota::{Limits, Store, SystemClock};
-use kqlhunt::worker::{self, Command, QueryId, WorkerEvent, WorkerHandle, WorkerOptions};
+use kqlhunt::worker::{self, WorkerEvent, WorkerHandle, WorkerOptions};
 use support::login::*;
 use support::*;
 
@@ -74,32 +74,10 @@ fn start(profile: &ResolvedProfile, home: &Path, clock: &ManualClock) -> WorkerH
 
 /// Run one query (fresh: no cache) and collect every event up to its end.
 async fn run(w: &mut WorkerHandle, id: u64) -> (Result<usize, RunError>, Vec<WorkerEvent>) {
-    w.commands
-        .send(Command::Run {
-            id: QueryId(id),
-            request: RunRequest::new(format!("DeviceEvents | take {}", 1 + id % 3)),
-            fresh: true,
-        })
-        .await
-        .unwrap();
-    let mut seen = Vec::new();
-    loop {
-        let ev = tokio::time::timeout(Duration::from_secs(20), w.events.recv())
-            .await
-            .expect("worker stalled")
-            .expect("worker stopped");
-        let end = match &ev {
-            WorkerEvent::Finished { id: i, result, .. } if i.0 == id => {
-                Some(Ok(result.table.row_count()))
-            }
-            WorkerEvent::Failed { id: i, error, .. } if i.0 == id => Some(Err(error.clone())),
-            _ => None,
-        };
-        seen.push(ev);
-        if let Some(end) = end {
-            return (end, seen);
-        }
-    }
+    let (end, seen) =
+        support::worker::run_query(w, id, &format!("DeviceEvents | take {}", 1 + id % 3), true)
+            .await;
+    (end.map(|r| r.table.row_count()), seen)
 }
 
 fn sign_ins(events: &[WorkerEvent]) -> Vec<AuthEvent> {

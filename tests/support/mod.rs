@@ -5,6 +5,7 @@
 
 pub mod hunting;
 pub mod login;
+pub mod worker;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
