@@ -255,24 +255,7 @@ pub fn worker_options(
 /// line per file (`logons: 1,204 rows, 7 columns`). The first unreadable file is the error.
 pub fn open_tables(files: &[PathBuf]) -> anyhow::Result<(LocalTables, Vec<String>)> {
     let tables = LocalTables::new();
-    let mut opened = Vec::new();
-    for path in files {
-        let file = crate::data::import::read_file(path)?;
-        if tables.contains(&file.name) {
-            anyhow::bail!(
-                "{}: a table named '{}' is already open (rename one of the files)",
-                path.display(),
-                file.name
-            );
-        }
-        opened.push(format!(
-            "{}: {} rows, {} columns",
-            file.name,
-            crate::data::format::group_digits(file.table.row_count()),
-            file.table.columns().len()
-        ));
-        tables.insert(file.name, Arc::new(file.table));
-    }
+    let opened = tables.open_files(files)?;
     Ok((tables, opened))
 }
 

@@ -99,7 +99,7 @@ async fn workbench(
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));
     }
-    app.extra_tables = tui::schema::table_schemas(&tables);
+    app.extra_tables = tables.schemas();
     let mut terminal = tui::terminal::enter()?;
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();

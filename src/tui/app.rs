@@ -40,6 +40,10 @@ pub enum Overlay {
     },
     /// The selected row, listed vertically.
     Detail(Box<super::detail::Detail>),
+    /// The command line (`:open FILE`), with what is typed so far.
+    Command {
+        text: String,
+    },
 }
 
 /// The query in flight.
@@ -211,6 +215,7 @@ impl App {
             Some(Overlay::Help { .. }) => return self.on_help_key(key),
             Some(Overlay::Filter { .. }) => return self.on_filter_key(key),
             Some(Overlay::Detail(_)) => return self.on_detail_key(key),
+            Some(Overlay::Command { .. }) => return self.on_command_key(key),
             None => {}
         }
         if self.on_completion_key(key) {
@@ -267,6 +272,8 @@ impl App {
             Action::Bottom => self.grid.bottom(),
             Action::Complete => self.open_completion(),
             Action::RefreshSchema => self.refresh_schema(),
+            Action::CommandLine => self.open_command_line(""),
+            Action::OpenFile => self.open_command_line("open "),
             Action::EditorBuiltin => {}
             grid_action => self.grid_action(grid_action),
         }
@@ -433,6 +440,10 @@ impl App {
         let is_current = |app: &App, id: QueryId| app.running.as_ref().is_some_and(|r| r.id == id);
         match event {
             WorkerEvent::Ready { description } => self.backend_info = Some(description),
+            WorkerEvent::Opened { opened, tables } => self.on_opened(opened, tables),
+            WorkerEvent::OpenFailed { reason } => {
+                self.notice = Some(crate::data::format::escape_control(&reason).into_owned())
+            }
             WorkerEvent::Unavailable { reason } => {
                 self.backend_info = Some("unavailable".into());
                 self.notice = Some(reason);
@@ -506,6 +517,9 @@ impl App {
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
             Some(Overlay::Filter { text }) => {
                 super::grid_actions::draw_filter_prompt(frame, status, text, &self.theme)
+            }
+            Some(Overlay::Command { text }) => {
+                super::command_line::draw(frame, status, text, &self.theme)
             }
             Some(Overlay::Detail(detail)) => {
                 if let Some(result) = &self.result {

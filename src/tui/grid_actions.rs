@@ -303,15 +303,24 @@ impl App {
 
 /// The quick-filter prompt, drawn over the status line.
 pub fn draw_filter_prompt(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
+    let hint = "Enter apply · empty clears · Col:text one column · Esc cancel";
+    draw_prompt(frame, area, ("/", text, hint), theme);
+}
+
+/// A one-line prompt in `area` (the status bar's place): `prefix`, the typed text escaped,
+/// a dim hint, and the cursor after the text.
+pub fn draw_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    (prefix, text, hint): (&str, &str, &str),
+    theme: &Theme,
+) {
     frame.render_widget(Clear, area);
     let shown = escape_control(text);
     let line = Line::from(vec![
-        Span::styled("/", theme.title),
+        Span::styled(prefix.to_string(), theme.title),
         Span::styled(shown.to_string(), theme.text),
-        Span::styled(
-            "   Enter apply · empty clears · Col:text one column · Esc cancel",
-            theme.dim,
-        ),
+        Span::styled(format!("   {hint}"), theme.dim),
     ]);
     frame.render_widget(Paragraph::new(line), area);
     let x = area.x + 1 + u16::try_from(crate::data::format::display_width(&shown)).unwrap_or(0);

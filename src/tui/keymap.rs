@@ -55,6 +55,10 @@ pub enum Action {
     Complete,
     /// Fetch the tenant's schema (one query).
     RefreshSchema,
+    /// The command line (`:open FILE`).
+    CommandLine,
+    /// The command line with `open ` typed.
+    OpenFile,
     // Results grid: view, columns, detail, inspect, copy, chart, tabs.
     Sort,
     Filter,
@@ -354,6 +358,20 @@ pub const BINDINGS: &[Binding] = &[
         keys: "s",
         action: A::Sort,
         help: "sort by the column: asc, desc, off (nulls last)",
+    },
+    Binding {
+        context: C::Global,
+        chords: &[ctrl(K::Char('o'))],
+        keys: "Ctrl+O",
+        action: A::OpenFile,
+        help: "open data files as tables (CSV, TSV, JSON, JSONL)",
+    },
+    Binding {
+        context: C::Grid,
+        chords: &[key(K::Char(':'))],
+        keys: ":",
+        action: A::CommandLine,
+        help: "command line: :open FILE...",
     },
     Binding {
         context: C::Grid,

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod chart;
 pub mod clipboard;
+pub mod command_line;
 pub mod completion;
 pub mod confirm;
 pub mod detail;

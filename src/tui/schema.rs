@@ -12,23 +12,6 @@ use crate::data::schema::{DefenderSchema, TableSchema};
 use crate::worker::schema::{DEFAULT_TTL, load, merge, save, tables_from_result};
 use crate::worker::{Command, WorkerEvent};
 
-/// The names and columns of local tables (opened files), for completion.
-pub fn table_schemas(tables: &crate::worker::refine::LocalTables) -> Vec<TableSchema> {
-    let catalog = tables.snapshot();
-    catalog
-        .iter()
-        .map(|(name, table)| TableSchema {
-            name: name.to_string(),
-            preview: false,
-            columns: table
-                .columns()
-                .iter()
-                .map(|c| (c.name.clone(), c.kind()))
-                .collect(),
-        })
-        .collect()
-}
-
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -51,12 +51,26 @@ pub enum Command {
     RefreshSchema {
         id: QueryId,
     },
+    /// Read data files into local tables named after them (`:open` in the workbench); the
+    /// answer is `Opened` or `OpenFailed`.
+    Open {
+        paths: Vec<std::path::PathBuf>,
+    },
     Shutdown,
 }
 
 /// What the worker tells the UI.
 #[derive(Debug, Clone)]
 pub enum WorkerEvent {
+    /// Files became local tables: one line per file, and every local table's columns.
+    Opened {
+        opened: Vec<String>,
+        tables: Vec<crate::data::TableSchema>,
+    },
+    /// No file of an `Open` was read (the first unreadable one is named).
+    OpenFailed {
+        reason: String,
+    },
     /// The backend is ready; `description` says what it holds (e.g. the demo dataset's size).
     Ready {
         description: String,
@@ -275,6 +289,7 @@ impl Worker {
                     Some(Command::Run { id, request, fresh }) => self.on_run(id, request, fresh),
                     Some(Command::Cancel { id }) => self.on_cancel(id),
                     Some(Command::RefreshSchema { id }) => self.on_run(id, schema::refresh_request(), true),
+                    Some(Command::Open { paths }) => self.on_open(paths),
                 },
                 Some(done) = self.done_rx.recv() => self.on_done(done).await,
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
@@ -353,6 +368,29 @@ impl Worker {
             fresh,
             attempts: 0,
             plan: None,
+        });
+    }
+
+    /// Read files on the blocking pool; the tables appear for the next query.
+    fn on_open(&mut self, paths: Vec<std::path::PathBuf>) {
+        let (tables, events) = (self.options.tables.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let read = {
+                let tables = tables.clone();
+                tokio::task::spawn_blocking(move || tables.open_files(&paths)).await
+            };
+            let _ = events.send(match read {
+                Ok(Ok(opened)) => WorkerEvent::Opened {
+                    opened,
+                    tables: tables.schemas(),
+                },
+                Ok(Err(e)) => WorkerEvent::OpenFailed {
+                    reason: e.to_string(),
+                },
+                Err(e) => WorkerEvent::OpenFailed {
+                    reason: format!("reading the files failed: {e}"),
+                },
+            });
         });
     }
 

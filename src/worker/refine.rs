@@ -47,6 +47,52 @@ impl LocalTables {
         all
     }
 
+    /// Read data files into tables named after them; one line per file says what was read
+    /// (`logons: 1,204 rows, 7 columns`). The first unreadable file (or a name already
+    /// open) is the error, and then none of the files is added.
+    pub fn open_files(&self, files: &[std::path::PathBuf]) -> anyhow::Result<Vec<String>> {
+        let mut read = Vec::new();
+        for path in files {
+            let file = crate::data::import::read_file(path)?;
+            if self.contains(&file.name) || read.iter().any(|(n, _)| n == &file.name) {
+                anyhow::bail!(
+                    "{}: a table named '{}' is already open (rename one of the files)",
+                    path.display(),
+                    file.name
+                );
+            }
+            read.push((file.name, file.table));
+        }
+        Ok(read
+            .into_iter()
+            .map(|(name, table)| {
+                let line = format!(
+                    "{name}: {}, {}",
+                    crate::data::format::count_of(table.row_count(), "row"),
+                    crate::data::format::count_of(table.columns().len(), "column")
+                );
+                self.insert(name, Arc::new(table));
+                line
+            })
+            .collect())
+    }
+
+    /// The names and columns of every table, for completion.
+    pub fn schemas(&self) -> Vec<crate::data::TableSchema> {
+        self.snapshot()
+            .iter()
+            .map(|(name, table)| crate::data::TableSchema {
+                name: name.to_string(),
+                preview: false,
+                columns: table
+                    .columns()
+                    .iter()
+                    .map(|c| (c.name.clone(), c.kind()))
+                    .collect(),
+            })
+            .collect()
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.snapshot().names().map(str::to_string).collect()
     }
