@@ -75,16 +75,25 @@ async fn open_reads_a_file_into_a_table_the_next_query_uses() {
     type_text(&mut app, bad.to_str().unwrap());
     key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(app.overlay, None);
-    pump(&mut app, &mut w, |e| matches!(e, WorkerEvent::OpenFailed { .. })).await;
+    pump(&mut app, &mut w, |e| {
+        matches!(e, WorkerEvent::OpenFailed { .. })
+    })
+    .await;
     let notice = app.notice.clone().unwrap();
-    assert!(notice.contains("broken.json") && !notice.contains('\n'), "{notice}");
+    assert!(
+        notice.contains("broken.json") && !notice.contains('\n'),
+        "{notice}"
+    );
     assert_eq!(app.editor.text(), "watchlist | where Score > 50 | count");
 
     // The good file: a table named after it, known to completion, queried next.
     key(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
     type_text(&mut app, good.to_str().unwrap());
     key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
-    pump(&mut app, &mut w, |e| matches!(e, WorkerEvent::Opened { .. })).await;
+    pump(&mut app, &mut w, |e| {
+        matches!(e, WorkerEvent::Opened { .. })
+    })
+    .await;
     assert_eq!(
         app.notice.as_deref(),
         Some("opened watchlist: 2 rows, 2 columns")
@@ -92,7 +101,10 @@ async fn open_reads_a_file_into_a_table_the_next_query_uses() {
     assert!(app.extra_tables.iter().any(|t| t.name == "watchlist"));
 
     key(&mut app, KeyCode::F(5), KeyModifiers::NONE);
-    pump(&mut app, &mut w, |e| matches!(e, WorkerEvent::Finished { .. })).await;
+    pump(&mut app, &mut w, |e| {
+        matches!(e, WorkerEvent::Finished { .. })
+    })
+    .await;
     let result = app.result.clone().expect("a result");
     assert_eq!(
         result.table.column("Count").unwrap().data.get(0).to_owned(),
@@ -101,7 +113,12 @@ async fn open_reads_a_file_into_a_table_the_next_query_uses() {
 
     // Unknown commands say so; Esc leaves without doing anything.
     app.run_command_line("frobnicate x");
-    assert!(app.notice.as_deref().unwrap().contains("unknown command :frobnicate"));
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .contains("unknown command :frobnicate")
+    );
     app.open_command_line("open ");
     key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(app.overlay, None);
