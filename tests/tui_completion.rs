@@ -3,11 +3,12 @@
 //! accepting with Enter/Tab, closing with Esc, values from the results grid, and the
 //! diagnostic under the cursor.
 
+mod tui_support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use kqlhunt::backend::BackendKind;
+use crossterm::event::{KeyCode, KeyModifiers};
 use kqlhunt::data::column::column_from_values;
 use kqlhunt::data::{Column, Kind, Origin, ResultSet, Table, Value};
 use kqlhunt::tui::app::App;
@@ -18,35 +19,18 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Position;
 
-fn app() -> App {
-    let mut app = App::new(BackendKind::Local, Theme::no_color());
-    app.on_worker_event(WorkerEvent::Ready {
-        description: "demo".into(),
-    });
-    app
-}
-
-fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
-    app.on_event(Event::Key(KeyEvent::new(code, mods)));
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        match c {
-            '\n' => key(app, KeyCode::Enter, KeyModifiers::NONE),
-            c => key(app, KeyCode::Char(c), KeyModifiers::NONE),
-        }
-    }
-}
-
 fn ctrl_space(app: &mut App) {
     key(app, KeyCode::Char(' '), KeyModifiers::CONTROL);
 }
 
+use tui_support::{key, type_text};
+
+fn app() -> App {
+    tui_support::app_with("demo")
+}
+
 fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| app.draw(f, Instant::now())).unwrap();
-    terminal
+    tui_support::draw(app, w, h, Instant::now())
 }
 
 #[test]

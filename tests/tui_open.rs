@@ -3,10 +3,12 @@
 //! named after it, the status line says what was opened, completion learns the table, and
 //! the next query reads it. A bad file is one line and loses nothing typed in the editor.
 
+mod tui_support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use kqlhunt::backend::BackendKind;
 use kqlhunt::engine::Catalog;
 use kqlhunt::tui::app::{App, Overlay};
@@ -14,16 +16,7 @@ use kqlhunt::tui::theme::Theme;
 use kqlhunt::worker::local::LocalBackend;
 use kqlhunt::worker::refine::LocalTables;
 use kqlhunt::worker::{self, WorkerEvent, WorkerHandle, WorkerOptions};
-
-fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
-    app.on_key(KeyEvent::new(code, mods));
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c), KeyModifiers::NONE);
-    }
-}
+use tui_support::{key, type_text};
 
 /// Hand the app's commands to the worker and feed events back until `done` says so.
 async fn pump(app: &mut App, w: &mut WorkerHandle, done: impl Fn(&WorkerEvent) -> bool) {

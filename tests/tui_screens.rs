@@ -1,10 +1,12 @@
 //! Whole screens of the workbench on ratatui's TestBackend, driven by keys and scripted
 //! worker events (the gitui pattern): the App never sees a real worker or terminal here.
 
+mod tui_support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use kqlhunt::backend::{BackendKind, RunError};
 use kqlhunt::data::column::column_from_values;
 use kqlhunt::data::time::TICKS_PER_SECOND;
@@ -12,34 +14,11 @@ use kqlhunt::data::{Column, Kind, Origin, ResultSet, Table, Value};
 use kqlhunt::tui::app::{App, Focus, Overlay};
 use kqlhunt::tui::theme::Theme;
 use kqlhunt::worker::{Command, QueryId, WorkerEvent};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+
+use tui_support::{draw, key, type_text};
 
 fn app() -> App {
-    let mut app = App::new(BackendKind::Local, Theme::no_color());
-    app.on_worker_event(WorkerEvent::Ready {
-        description: "demo · 10 tables · 50,000 rows".into(),
-    });
-    app
-}
-
-fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
-    app.on_event(Event::Key(KeyEvent::new(code, mods)));
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        match c {
-            '\n' => key(app, KeyCode::Enter, KeyModifiers::NONE),
-            c => key(app, KeyCode::Char(c), KeyModifiers::NONE),
-        }
-    }
-}
-
-fn draw(app: &mut App, w: u16, h: u16, now: Instant) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| app.draw(f, now)).unwrap();
-    terminal
+    tui_support::app_with("demo · 10 tables · 50,000 rows")
 }
 
 fn process_events(rows: usize) -> ResultSet {
