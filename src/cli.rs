@@ -114,6 +114,10 @@ pub struct RunArgs {
     /// Output format [default: table on a terminal, jsonl when piped].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Write the results to FILE instead of stdout; the format comes from --format or the
+    /// file's extension (.csv .tsv .json .jsonl .txt). Full precision, nothing escaped.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// A data file to query as a local table named after the file (repeat for several).
     #[arg(short, long, value_name = "FILE")]
     pub table: Vec<PathBuf>,
@@ -268,11 +272,31 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     // Scripts do not wait for a browser: an expired delegated sign-in fails with advice.
     let backend = build_backend(&profile, &tables, AuthEvents::none())?;
     let mut worker = crate::worker::spawn(backend, worker_options(&profile, &tables)?);
-    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Jsonl
-    });
+    let format = match (&args.output, args.format) {
+        (_, Some(format)) => format,
+        (Some(path), None) => Format::from_path(path).with_context(|| {
+            format!(
+                "{}: cannot tell the format from the name; add --format csv|tsv|json|jsonl",
+                path.display()
+            )
+        })?,
+        (None, None) if io::stdout().is_terminal() => Format::Table,
+        (None, None) => Format::Jsonl,
+    };
+    if format == Format::Json && queries.len() > 1 {
+        bail!("--format json holds one result; use jsonl (or csv) for several queries");
+    }
+    // A file is written beside its final name and renamed once every result is in, so a
+    // failed run never leaves a half-written export under the name asked for.
+    let file = match &args.output {
+        Some(path) => {
+            let partial = export::partial_path(path);
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            Some((path.clone(), RemoveOnDrop(partial), file))
+        }
+        None => None,
+    };
 
     // Send everything; the worker queues what the quota does not admit yet.
     let commands = worker.commands.clone();
@@ -302,7 +326,10 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut printed = 0;
     let mut failures = Vec::new();
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out: io::BufWriter<Box<dyn Write>> = io::BufWriter::new(match &file {
+        Some((_, _, f)) => Box::new(f.try_clone().context("cannot write the output file")?),
+        None => Box::new(stdout.lock()),
+    });
     while printed < queries.len() {
         let Some(event) = worker.events.recv().await else {
             bail!("the worker stopped unexpectedly")
@@ -329,7 +356,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             let source = &queries[printed];
             match outcome {
                 Ok(result) => {
-                    if printed > 0 && matches!(format, Format::Table | Format::Csv) {
+                    if printed > 0 && matches!(format, Format::Table | Format::Csv | Format::Tsv) {
                         writeln!(out).ok();
                     }
                     let written =
@@ -361,10 +388,24 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     }
     let _ = worker.commands.try_send(crate::worker::Command::Shutdown);
+    if let Some((path, partial, _)) = &file {
+        out.flush().context("cannot write the output file")?;
+        std::fs::rename(&partial.0, path)
+            .with_context(|| format!("cannot move the export to {}", path.display()))?;
+    }
     if !failures.is_empty() {
         bail!("{} of {} queries failed", failures.len(), queries.len());
     }
     Ok(())
+}
+
+/// A half-written export, removed if the run ends before it is renamed into place.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// `kqlhunt schema refresh`: one query through the worker (and its quota) asks the tenant

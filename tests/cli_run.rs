@@ -175,3 +175,44 @@ fn data_files_are_tables_named_after_the_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn output_files_take_their_format_from_the_name_and_never_stay_half_written() {
+    let dir = std::env::temp_dir().join(format!("kqlhunt-cli-output-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let q = "datatable(Name:string, N:long) [\"a\\tb\", 1, \"c\", 2]";
+    for (name, expected) in [
+        ("out.tsv", "Name\tN\n\"a\tb\"\t1\nc\t2\n"),
+        ("out.csv", "Name,N\na\tb,1\nc,2\n"),
+        (
+            "out.jsonl",
+            "{\"Name\":\"a\\tb\",\"N\":1}\n{\"Name\":\"c\",\"N\":2}\n",
+        ),
+    ] {
+        let path = dir.join(name);
+        let out = run_ok(&["run", "-q", q, "--output", path.to_str().unwrap()]);
+        assert_eq!(out, "", "nothing on stdout when writing a file");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected, "{name}");
+    }
+    // A failing run leaves neither the file nor its partial twin.
+    let path = dir.join("bad.csv");
+    let out = kqlhunt()
+        .args([
+            "run",
+            "-q",
+            "NoSuchTable | take 1",
+            "-o",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!path.exists() && !dir.join("bad.csv.partial").exists());
+    // An unknown extension asks for --format.
+    let out = kqlhunt()
+        .args(["run", "-q", q, "-o", dir.join("x.xlsx").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -104,6 +104,33 @@ async fn open_reads_a_file_into_a_table_the_next_query_uses() {
         kqlhunt::data::Value::Long(1)
     );
 
+    // `:w` writes the result as the grid shows it: here sorted by Host, descending.
+    app.editor = Default::default();
+    type_text(&mut app, "watchlist | project Host, Score");
+    key(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    pump(&mut app, &mut w, |e| {
+        matches!(e, WorkerEvent::Finished { .. })
+    })
+    .await;
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    type_text(&mut app, "ss");
+    app.wait_jobs();
+    let out = dir.join("sorted.tsv");
+    app.run_command_line(&format!("w {}", out.display()));
+    app.wait_export();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "Host\tScore\nwks-017\t90\nsrv-9\t40\n"
+    );
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .starts_with("wrote 2 rows to ")
+    );
+    app.run_command_line("w result.xlsx");
+    assert!(app.notice.as_deref().unwrap().contains(".csv, .tsv"));
+
     // Unknown commands say so; Esc leaves without doing anything.
     app.run_command_line("frobnicate x");
     assert!(

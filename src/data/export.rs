@@ -14,14 +14,39 @@ use super::table::Table;
 pub enum Format {
     Table,
     Csv,
+    Tsv,
     Json,
     Jsonl,
+}
+
+impl Format {
+    /// The format a file name asks for: `.csv`, `.tsv`, `.json`, `.jsonl`/`.ndjson`, `.txt`.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "txt" => Format::Table,
+            _ => return None,
+        })
+    }
+}
+
+/// Where an export is written before it is complete: `hits.csv` → `hits.csv.partial`, in
+/// the same directory so the final rename stays on one disk.
+pub fn partial_path(path: &std::path::Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
 }
 
 pub fn write(table: &Table, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => write_text_table(table, out),
-        Format::Csv => write_csv(table, out),
+        Format::Csv => write_csv(table, b',', out),
+        Format::Tsv => write_csv(table, b'\t', out),
         Format::Json => write_json(table, out),
         Format::Jsonl => write_jsonl(table, out),
     }
@@ -78,8 +103,12 @@ fn write_text_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_csv(table: &Table, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+/// CSV, or TSV with `delimiter` a tab: fields holding the delimiter, quotes or newlines are
+/// quoted, so every value survives exactly.
+fn write_csv(table: &Table, delimiter: u8, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(out);
     w.write_record(table.columns().iter().map(|c| c.name.as_str()))?;
     let mut record: Vec<String> = Vec::with_capacity(table.columns().len());
     for r in 0..table.row_count() {

@@ -378,13 +378,14 @@ mod tests {
     fn our_own_exports_read_back_with_their_kinds_and_values() {
         let text = "Id,When,Name,Ok\n1,2024-05-01T08:30:00Z,\"a,\"\"b\"\"\",true\n";
         let original = read_bytes(text.as_bytes(), FileFormat::Csv).unwrap();
-        for format in [Format::Csv, Format::Json, Format::Jsonl] {
+        for format in [Format::Csv, Format::Tsv, Format::Json, Format::Jsonl] {
             let mut out = Vec::new();
             write(&original, format, &mut out).unwrap();
             let back = read_bytes(
                 &out,
                 match format {
                     Format::Csv => FileFormat::Csv,
+                    Format::Tsv => FileFormat::Tsv,
                     Format::Json => FileFormat::Json,
                     _ => FileFormat::Jsonl,
                 },

@@ -123,6 +123,8 @@ pub struct App {
     pub tabs: Vec<super::results::ResultTab>,
     pub tab: usize,
     pub(crate) jobs: super::view::ViewJobs,
+    /// A `:w FILE` export on its way.
+    pub export: Option<super::export::ExportJob>,
     /// Copies waiting for the event loop to hand them to the terminal.
     pub copies: Vec<super::clipboard::Payload>,
 }
@@ -163,6 +165,7 @@ impl App {
             tab: 0,
             jobs: Default::default(),
             copies: Vec::new(),
+            export: None,
         }
     }
 
@@ -497,6 +500,7 @@ impl App {
     pub fn is_animating(&self) -> bool {
         self.running.is_some()
             || self.view.pending.is_some()
+            || self.export.is_some()
             || self.signin.as_ref().is_some_and(|s| s.is_pending())
     }
 

@@ -1,6 +1,7 @@
 //! The workbench's command line (`:` in the results, Ctrl+O from anywhere): `:open FILE...`
 //! reads data files into local tables named after them, through the worker, so a large file
-//! never stalls the screen. Typed text is kept until Enter or Esc.
+//! never stalls the screen; `:w FILE` writes the result as shown (see `export`). Typed text
+//! is kept until Enter or Esc.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -11,7 +12,7 @@ use super::theme::Theme;
 use crate::worker::Command;
 
 /// What the command line understands, for its hint.
-pub const HINT: &str = "open FILE...   Enter runs · Esc cancels";
+pub const HINT: &str = "open FILE... · w FILE.csv|tsv|json|jsonl   Enter runs · Esc cancels";
 
 impl App {
     /// Open the command line with `text` already typed.
@@ -56,6 +57,10 @@ impl App {
                     self.outbox.push(Command::Open { paths });
                 }
             }
+            Some("w" | "write" | "export") => match words.next() {
+                Some(path) if words.next().is_none() => self.start_export(expand_home(path)),
+                _ => self.notice = Some(":w needs one file: :w hits.csv".into()),
+            },
             Some(other) => {
                 self.notice = Some(format!(
                     "unknown command :{}; try :open FILE",

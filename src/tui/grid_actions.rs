@@ -152,7 +152,7 @@ impl App {
         for done in self.jobs.poll() {
             changed |= self.apply_job(done);
         }
-        changed
+        changed | self.poll_export()
     }
 
     /// Block until the pending sort/filter is applied (tests, benchmarks, scripts).

@@ -371,7 +371,7 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[key(K::Char(':'))],
         keys: ":",
         action: A::CommandLine,
-        help: "command line: :open FILE...",
+        help: "command line: :open FILE..., :w FILE.csv",
     },
     Binding {
         context: C::Grid,

@@ -9,6 +9,7 @@ pub mod completion;
 pub mod confirm;
 pub mod detail;
 pub mod editor;
+pub mod export;
 pub mod grid;
 pub mod grid_actions;
 pub mod help;
