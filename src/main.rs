@@ -96,6 +96,9 @@ async fn workbench(
         let tenant = profile.tenant.as_ref().map(|t| t.value.as_str());
         app.load_cached_schema(&worker::schema::cache_path(&paths.data_dir, tenant));
     }
+    if let Some(paths) = Paths::discover() {
+        app.restore_session(tui::session::Session::new(&paths.data_dir));
+    }
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));
     }

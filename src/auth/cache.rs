@@ -5,7 +5,6 @@
 //! logged. A corrupt or unreadable cache is treated as empty.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -13,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::{AccessToken, AuthError, Secret};
-use crate::config::{Paths, create_private_dir};
+use crate::config::Paths;
 
 pub const CACHE_FILE: &str = "tokens.json";
 
@@ -110,30 +109,9 @@ impl TokenCache {
                 self.path.display()
             ))
         };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(fail)?;
         let bytes = serde_json::to_vec_pretty(file)
             .map_err(|e| AuthError::Config(format!("cannot encode the token cache: {e}")))?;
-        let tmp = dir.join(format!(
-            ".{CACHE_FILE}.{}.{}.tmp",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        let result = (|| {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut f = options.open(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, &self.path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map_err(fail)
+        crate::config::write_private_atomic(&self.path, &bytes).map_err(fail)
     }
 
     fn update(

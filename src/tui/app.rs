@@ -125,6 +125,8 @@ pub struct App {
     pub(crate) jobs: super::view::ViewJobs,
     /// A `:w FILE` export on its way.
     pub export: Option<super::export::ExportJob>,
+    /// Where the editor's text is kept between sessions (`None`: not kept).
+    pub session: Option<super::session::Session>,
     /// Copies waiting for the event loop to hand them to the terminal.
     pub copies: Vec<super::clipboard::Payload>,
 }
@@ -166,6 +168,7 @@ impl App {
             jobs: Default::default(),
             copies: Vec::new(),
             export: None,
+            session: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod layout;
 pub mod quota_popup;
 pub mod results;
 pub mod schema;
+pub mod session;
 pub mod signin;
 pub mod status;
 pub mod terminal;
@@ -63,6 +64,7 @@ pub async fn run(
         // Results grid: finished sorts/filters, and copies whose OSC 52 bytes must reach
         // the real terminal (never through the frame buffer).
         dirty |= app.poll_jobs();
+        app.save_session(Instant::now(), false);
         if !app.copies.is_empty() {
             app.flush_copies(&clipboard::Env::from_process(), terminal.backend_mut());
             dirty = true;
@@ -101,6 +103,8 @@ pub async fn run(
         }
     }
     flush_outbox(app, worker);
+    // Quit, SIGTERM or SIGHUP (a dropped SSH session): the text is saved on the way out.
+    app.save_session(Instant::now(), true);
     Ok(())
 }
 
