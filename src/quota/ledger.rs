@@ -1011,6 +1011,19 @@ mod tests {
         l
     }
 
+    /// One run-time budget of `budget` s per `window` s, no call limits, no safety margins.
+    fn only_run_time(budget: u64, window: u64) -> Limits {
+        let mut l = graph();
+        l.calls.clear();
+        l.run_time = vec![RunWindow {
+            budget: S(budget),
+            window: S(window),
+        }];
+        l.safety.headroom = 0.0;
+        l.safety.skew = Duration::ZERO;
+        l
+    }
+
     #[test]
     fn usable_calls_hold_back_the_headroom() {
         assert_eq!(usable_calls(45, 0.02), 44);
@@ -1150,15 +1163,7 @@ mod tests {
     #[test]
     fn run_time_windows_sum_overlaps_and_prefer_the_service_figure() {
         let t0 = Instant::now();
-        let mut limits = graph();
-        limits.calls.clear();
-        limits.run_time = vec![RunWindow {
-            budget: S(100),
-            window: S(60),
-        }];
-        limits.safety.headroom = 0.0;
-        limits.safety.skew = Duration::ZERO;
-        let mut l = Ledger::new(limits);
+        let mut l = Ledger::new(only_run_time(100, 60));
         // 30 s elapsed but the service says it ran 20 s.
         l.record_call(t0, t0 + S(30), Some(S(20)));
         // 40 s elapsed, no figure: 40 s.
@@ -1180,15 +1185,7 @@ mod tests {
     #[test]
     fn run_time_admission_waits_until_spans_slide_out() {
         let t0 = Instant::now();
-        let mut limits = graph();
-        limits.calls.clear();
-        limits.run_time = vec![RunWindow {
-            budget: S(30),
-            window: S(60),
-        }];
-        limits.safety.headroom = 0.0;
-        limits.safety.skew = Duration::ZERO;
-        let mut l = Ledger::new(limits);
+        let mut l = Ledger::new(only_run_time(30, 60));
         l.record_call(t0, t0 + S(20), None);
         // used 20 + reserve min(mean 20, budget/10 = 3) = 23 ≤ 30.
         assert_eq!(l.admit(t0 + S(20)), Admission::Now);
