@@ -523,10 +523,14 @@ pub fn config_show(global: &GlobalArgs) -> anyhow::Result<()> {
         let state = if path.exists() { "" } else { " (not found)" };
         out.push_str(&format!("# config file: {}{state}\n", path.display()));
     }
-    for w in &profile.warnings {
+    let ui = crate::config::ui::UiConfig::from_sections(&profile.sections);
+    let settings =
+        crate::tui::settings::Settings::from_config(&ui, std::env::var_os("NO_COLOR").as_deref());
+    for w in profile.warnings.iter().chain(&settings.warnings) {
         out.push_str(&format!("# warning: {}\n", escape_control(w)));
     }
-    let rows = profile.describe();
+    let mut rows = profile.describe();
+    rows.extend(ui.describe());
     let kw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let vw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     for (k, v, src) in rows {

@@ -114,12 +114,14 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
             banner_area,
         );
     }
+    app.mouse.areas.grid = Rect::default();
     match &app.result {
         Some(result) => match &app.chart.model {
             Some(Ok(model)) if app.chart.show => {
                 super::chart::draw(model, grid_area, frame.buffer_mut(), &app.theme)
             }
             _ => {
+                app.mouse.areas.grid = grid_area;
                 let sort = app.view.sort.map(|s| (s.column, s.descending));
                 let grid = Grid::new(&result.table, &app.theme)
                     .focused(focused)
