@@ -26,6 +26,8 @@ pub enum ChordError {
     Key(String),
 }
 
+const CTRL_ALT: KeyModifiers = KeyModifiers::CONTROL.union(KeyModifiers::ALT);
+
 /// Named keys: (canonical name, code). Aliases are accepted by `parse_key` only.
 const NAMED: &[(&str, KeyCode)] = &[
     ("Enter", KeyCode::Enter),
@@ -120,8 +122,9 @@ impl Chord {
             }
         }
         let code = match parse_key(key_part.trim())? {
-            // Terminals send Ctrl+q and Ctrl+Q alike; Shift is what tells them apart.
-            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) && c.is_ascii_alphabetic() => {
+            // With Ctrl or Alt a letter's case is Shift's: "Ctrl+Q" is Ctrl+q, as the help
+            // spells it, and "Alt+Shift+Y" is Alt+Y.
+            KeyCode::Char(c) if mods.intersects(CTRL_ALT) && c.is_ascii_alphabetic() => {
                 KeyCode::Char(if mods.contains(KeyModifiers::SHIFT) {
                     c.to_ascii_uppercase()
                 } else {
@@ -173,13 +176,11 @@ fn upper(c: char) -> char {
 
 impl fmt::Display for Chord {
     /// Canonical spelling: `Ctrl+Alt+Shift+Key`, keys as in `NAMED`, characters as is,
-    /// except that letters with Ctrl are written in capitals (`Ctrl+Q`), with `Shift+` when
-    /// the letter is a capital (`Ctrl+Shift+Q`).
+    /// except that letters with Ctrl or Alt are written in capitals (`Ctrl+Q`), with
+    /// `Shift+` when the letter is a capital (`Alt+Shift+Y`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ctrl_letter = match self.code {
-            KeyCode::Char(c)
-                if self.mods.contains(KeyModifiers::CONTROL) && c.is_ascii_alphabetic() =>
-            {
+            KeyCode::Char(c) if self.mods.intersects(CTRL_ALT) && c.is_ascii_alphabetic() => {
                 Some(c)
             }
             _ => None,
@@ -256,8 +257,16 @@ mod tests {
             p("Ctrl+Shift+q"),
             Chord::new(KeyCode::Char('Q'), KeyModifiers::CONTROL)
         );
-        // Alt keeps the case as written (terminals send Alt+y and Alt+Y apart).
-        assert_ne!(p("Alt+y"), p("Alt+Y"));
+        // Alt alike, though terminals do tell Alt+y from Alt+Y: Shift says which.
+        assert_eq!(
+            p("Alt+y"),
+            Chord::new(KeyCode::Char('y'), KeyModifiers::ALT)
+        );
+        assert_eq!(p("Alt+Y"), p("Alt+y"));
+        assert_eq!(
+            p("Alt+Shift+y"),
+            Chord::new(KeyCode::Char('Y'), KeyModifiers::ALT)
+        );
     }
 
     #[test]
@@ -303,7 +312,7 @@ mod tests {
             "Ctrl+Shift+Q",
             "Ctrl+Alt+R",
             "Alt+Y",
-            "Alt+y",
+            "Alt+Shift+Y",
             "ö",
             "Esc",
         ] {

@@ -45,6 +45,14 @@ pub fn help_lines(keys: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         "F5 and Alt+Enter work everywhere, including tmux and SSH.",
         theme.dim,
     ));
+    lines.push(Line::styled(
+        "Mouse: click, drag, wheel. Shift+drag selects text in most terminals;",
+        theme.dim,
+    ));
+    lines.push(Line::styled(
+        "[ui] mouse = false in the config leaves the mouse to the terminal.",
+        theme.dim,
+    ));
     lines
 }
 
