@@ -30,6 +30,9 @@ fn main() -> ExitCode {
             Some(Commands::Config(ConfigCommand::Show)) => {
                 kqlhunt::cli::config_show(&global).map(ok)
             }
+            Some(Commands::Config(ConfigCommand::Keys)) => {
+                kqlhunt::cli::config_keys(&global).map(ok)
+            }
             Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args).map(ok),
             Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await.map(ok),
             Some(Commands::Open(args)) => {

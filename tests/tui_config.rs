@@ -223,3 +223,33 @@ fn config_show_lists_ui_values_and_their_warnings() {
     );
     assert!(show.contains("# warning: [theme] `sparkles`"), "{show}");
 }
+
+#[test]
+fn config_keys_lists_every_action_with_its_keys_in_effect() {
+    let home = std::env::temp_dir().join(format!("kqlhunt-tui-keys-{}", std::process::id()));
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::write(
+        home.join("config").join("config.toml"),
+        "[keys]\nrun = [\"F9\", \"Alt+Enter\"]\n",
+    )
+    .unwrap();
+    let out = kqlhunt(&home).args(["config", "keys"]).output().unwrap();
+    std::fs::remove_dir_all(&home).unwrap();
+    assert!(out.status.success());
+    let keys = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| {
+        keys.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{keys}"))
+            .to_string()
+    };
+    let run = row("run");
+    assert!(
+        run.contains(" F9  Alt+Enter ")
+            && run.ends_with("run the query under the cursor (or the selection)"),
+        "{keys}"
+    );
+    assert!(!run.contains("F5"), "{keys}");
+    assert!(row("copy-cell-json").contains("Alt+Y"), "{keys}");
+    assert!(row("quit").contains("Ctrl+Q"), "{keys}");
+}

@@ -623,7 +623,7 @@ impl Keymap {
         for (name, texts) in sorted {
             let Some(action) = Action::from_name(name) else {
                 warnings.push(format!(
-                    "[keys] `{}` is not an action; the README lists their names",
+                    "[keys] `{}` is not an action; `kqlhunt config keys` lists them",
                     crate::data::format::escape_control(name)
                 ));
                 continue;
@@ -726,6 +726,43 @@ impl Keymap {
             .filter(|(b, _)| b.action == action)
             .flat_map(|(_, chords)| chords.iter().copied())
             .collect()
+    }
+
+    /// Every action that can be bound, once, in table order: (its `[keys]` name, the keys
+    /// that do it now, what it does). Undocumented rows borrow their group's help text.
+    pub fn describe(&self) -> Vec<(String, String, &'static str)> {
+        let mut out: Vec<(String, String, &'static str)> = Vec::new();
+        let mut help = "";
+        for (i, b) in BINDINGS.iter().enumerate() {
+            if !b.help.is_empty() {
+                help = b.help;
+            }
+            if b.action == Action::EditorBuiltin {
+                continue;
+            }
+            let name = b.action.name();
+            let chords: Vec<String> = self.rows[i].iter().map(Chord::to_string).collect();
+            match out.iter_mut().find(|(n, ..)| *n == name) {
+                Some(row) => {
+                    for c in chords {
+                        if !row.1.split("  ").any(|k| k == c) {
+                            row.1 = if row.1.is_empty() {
+                                c
+                            } else {
+                                format!("{}  {c}", row.1)
+                            };
+                        }
+                    }
+                }
+                None => out.push((name, chords.join("  "), help)),
+            }
+        }
+        for row in &mut out {
+            if row.1.is_empty() {
+                row.1 = "(unbound)".into();
+            }
+        }
+        out
     }
 
     /// Rows for the help overlay: (context, keys, description), one per documented binding.
