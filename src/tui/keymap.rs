@@ -765,6 +765,44 @@ impl Keymap {
         out
     }
 
+    /// The key hints at the right of the status bar, spelled from the keys in effect once
+    /// any of them was rebound (an unbound action is left out).
+    pub fn status_hints(&self, metered: bool) -> Cow<'static, str> {
+        let shown: &[(Action, &str)] = if metered {
+            &[
+                (Action::Run, "run"),
+                (Action::QuotaDetails, "quota"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]
+        } else {
+            &[
+                (Action::Run, "run"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]
+        };
+        let rebound = BINDINGS
+            .iter()
+            .zip(&self.changed)
+            .any(|(b, &changed)| changed && shown.iter().any(|(a, _)| *a == b.action));
+        if !rebound {
+            return Cow::Borrowed(if metered {
+                "F5 run · F2 quota · F1 help · ^Q quit"
+            } else {
+                "F5 run · F1 help · ^Q quit"
+            });
+        }
+        let hints: Vec<String> = shown
+            .iter()
+            .filter_map(|&(action, label)| {
+                let chord = self.chords_for(action).into_iter().next()?;
+                Some(format!("{chord} {label}"))
+            })
+            .collect();
+        Cow::Owned(hints.join(" · "))
+    }
+
     /// Rows for the help overlay: (context, keys, description), one per documented binding.
     /// A documented row and the undocumented rows after it in the same context form one
     /// entry; when any of their chords were changed, the keys are spelled from the chords in
@@ -1035,6 +1073,15 @@ mod tests {
         assert_eq!(map.lookup(C::Editor, &chord("F5")), Some(A::Run));
         assert_eq!(map.lookup(C::Editor, &chord("F1")), Some(A::Help));
         assert_eq!(map.lookup(C::Editor, &chord("x")), None);
+    }
+
+    #[test]
+    fn status_hints_follow_rebindings() {
+        let (map, _) = build(&[]);
+        assert_eq!(map.status_hints(false), "F5 run · F1 help · ^Q quit");
+        let (map, _) = build(&[("run", &["Alt+R", "F5"]), ("quit", &[])]);
+        assert_eq!(map.status_hints(false), "Alt+R run · F1 help");
+        assert_eq!(map.status_hints(true), "Alt+R run · F2 quota · F1 help");
     }
 
     #[test]
