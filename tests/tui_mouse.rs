@@ -206,6 +206,66 @@ fn the_wheel_scrolls_the_editor_text() {
     assert!(lines.iter().any(|l| l.contains("line 10")));
 }
 
+/// Answer the editor's query with a one-column result named `name`.
+fn deliver(app: &mut App, name: &str, value: &str) {
+    app.focus = Focus::Editor;
+    type_text(app, "\n\nT");
+    key(app, KeyCode::F(5), KeyModifiers::NONE);
+    let Some(Command::Run { id, .. }) = app.outbox.pop() else {
+        panic!("no run command")
+    };
+    let mut result = ResultSet::new(
+        Table::new(vec![strings("Value", [value.to_string()])]).unwrap(),
+        Origin::default(),
+    );
+    result.origin.local_name = Some(name.into());
+    app.on_worker_event(WorkerEvent::Finished {
+        id,
+        result: Arc::new(result),
+        cached_age: None,
+    });
+}
+
+#[test]
+fn a_click_on_a_result_tab_in_the_title_switches_to_it() {
+    let mut app = app(true);
+    deliver(&mut app, "$1", "first");
+    deliver(&mut app, "$2", "second");
+    deliver(&mut app, "$3", "third");
+    assert_eq!(app.tab, 2);
+    let lines = screen(&mut app);
+    assert!(lines.iter().any(|l| l.contains("third")));
+    let one = find(&lines, "$1");
+    assert!(click(&mut app, (one.0 + 1, one.1)));
+    assert_eq!(app.tab, 0);
+    assert_eq!(app.focus, Focus::Grid);
+    let lines = screen(&mut app);
+    assert!(lines.iter().any(|l| l.contains("first")));
+    // The current tab is drawn as `[$1]`; its brackets count as the tab too.
+    let two = find(&lines, "$2");
+    click(&mut app, two);
+    assert_eq!(app.tab, 1);
+    let lines = screen(&mut app);
+    let current = find(&lines, "[$2]");
+    click(&mut app, current);
+    assert_eq!(app.tab, 1);
+    // The space between names is no tab.
+    let three = find(&lines, "$3");
+    click(&mut app, (three.0 - 1, three.1));
+    assert_eq!(app.tab, 1);
+}
+
+#[test]
+fn the_wheel_scrolls_the_help() {
+    let mut app = app(true);
+    key(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    screen(&mut app);
+    assert!(mouse(&mut app, MouseEventKind::ScrollDown, (40, 10)));
+    assert!(mouse(&mut app, MouseEventKind::ScrollDown, (40, 10)));
+    assert!(mouse(&mut app, MouseEventKind::ScrollUp, (40, 10)));
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 3 }));
+}
+
 #[test]
 fn with_the_mouse_off_events_change_nothing() {
     let mut app = grid_app();

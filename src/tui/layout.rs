@@ -100,6 +100,7 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
         ));
     }
     title.extend(super::grid_actions::results_title(app));
+    app.mouse.areas.tabs = super::mouse::tab_hits(app, &title, area);
     let block = pane_block(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -1,12 +1,14 @@
 //! The mouse, when the config's `[ui] mouse` leaves it on (the default): a click focuses the
 //! pane under the pointer, places the editor's cursor or selects the grid's cell, a drag
-//! selects text in the editor, the wheel scrolls the pane under the pointer. Hit-testing
+//! selects text in the editor, the wheel scrolls the pane under the pointer, a click on a
+//! result tab's name in the results title switches to it. Hit-testing
 //! uses the areas of the last frame, which `App::draw` records in [`MouseState`]. With the
 //! mouse off, the terminal is never asked for mouse events (so its own text selection
 //! works) and any that arrive anyway are ignored.
 
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
+use ratatui::text::Span;
 use ratatui::widgets::Block;
 
 use super::app::{App, Focus};
@@ -23,7 +25,7 @@ pub struct MouseState {
 }
 
 /// Where the panes were drawn in the last frame (empty until the first draw).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Areas {
     /// The editor pane, border included (as given to `EditorView`).
     pub editor: Rect,
@@ -31,6 +33,36 @@ pub struct Areas {
     pub results: Rect,
     /// The grid inside the results pane (as given to `Grid`); empty when a chart is shown.
     pub grid: Rect,
+    /// The result tabs named in the results pane's title: (screen row, columns, tab index).
+    pub tabs: Vec<(u16, std::ops::Range<u16>, usize)>,
+}
+
+/// Where each result tab's name is in the results title `spans` drawn on the top border of
+/// `pane`: the tab strip is the title's tail (see `grid_actions::results_title`): the names
+/// of tabs `first..last`, each followed by a space, then `… ` when more tabs follow.
+pub fn tab_hits(app: &App, spans: &[Span], pane: Rect) -> Vec<(u16, std::ops::Range<u16>, usize)> {
+    if app.tabs.len() < 2 || pane.width < 2 {
+        return Vec::new();
+    }
+    let first = app.tab.saturating_sub(4);
+    let last = (first + 8).min(app.tabs.len());
+    let mut end = spans.len();
+    if last < app.tabs.len() {
+        end = end.saturating_sub(1);
+    }
+    let start = end.saturating_sub(2 * (last - first));
+    let mut x = u32::from(pane.x) + 1;
+    let right = u32::from(pane.right()) - 1;
+    let mut hits = Vec::new();
+    for (i, span) in spans[..end].iter().enumerate() {
+        let w = span.width() as u32;
+        if i >= start && (i - start) % 2 == 0 && x < right {
+            let to = (x + w).min(right);
+            hits.push((pane.y, x as u16..to as u16, first + (i - start) / 2));
+        }
+        x += w;
+    }
+    hits
 }
 
 impl App {
@@ -39,7 +71,26 @@ impl App {
         if !self.mouse.enabled {
             return false;
         }
-        // Popups keep the keyboard's rules; the mouse does not reach behind them.
+        // The wheel scrolls the help and the quota popup; otherwise popups keep the
+        // keyboard's rules and the mouse does not reach behind them.
+        let wheel = match event.kind {
+            MouseEventKind::ScrollUp => Some(-(WHEEL_STEP as i32)),
+            MouseEventKind::ScrollDown => Some(WHEEL_STEP as i32),
+            _ => None,
+        };
+        let popup_scroll = match (&mut self.overlay, &mut self.quota_popup) {
+            (_, Some(scroll)) if self.signin.is_none() && self.confirm.is_none() => Some(scroll),
+            (Some(super::app::Overlay::Help { scroll }), None)
+                if self.signin.is_none() && self.confirm.is_none() =>
+            {
+                Some(scroll)
+            }
+            _ => None,
+        };
+        if let (Some(delta), Some(scroll)) = (wheel, popup_scroll) {
+            *scroll = scroll.saturating_add_signed(delta as i16);
+            return true;
+        }
         if self.overlay.is_some()
             || self.signin.is_some()
             || self.confirm.is_some()
@@ -48,7 +99,13 @@ impl App {
             return false;
         }
         let pos = Position::new(event.column, event.row);
-        let areas = self.mouse.areas;
+        let areas = &self.mouse.areas;
+        let tab = areas
+            .tabs
+            .iter()
+            .find(|(y, xs, _)| *y == pos.y && xs.contains(&pos.x))
+            .map(|t| t.2);
+        let grid_area = areas.grid;
         let in_editor = areas.editor.contains(pos);
         let in_results = areas.results.contains(pos);
         match event.kind {
@@ -73,10 +130,16 @@ impl App {
                     None => false,
                 }
             }
+            MouseEventKind::Down(MouseButton::Left) if let Some(tab) = tab => {
+                self.completion = None;
+                self.focus = Focus::Grid;
+                self.switch_tab(tab);
+                true
+            }
             MouseEventKind::Down(MouseButton::Left) if in_results => {
                 self.completion = None;
                 self.focus = Focus::Grid;
-                if let Some((row, column)) = self.grid.cell_at(areas.grid, pos)
+                if let Some((row, column)) = self.grid.cell_at(grid_area, pos)
                     && let Some(at) = self.grid.shown_columns().iter().position(|&c| c == column)
                 {
                     self.grid.select(row, at);
