@@ -56,7 +56,7 @@ pub fn tab_hits(app: &App, spans: &[Span], pane: Rect) -> Vec<(u16, std::ops::Ra
     let mut hits = Vec::new();
     for (i, span) in spans[..end].iter().enumerate() {
         let w = span.width() as u32;
-        if i >= start && (i - start) % 2 == 0 && x < right {
+        if i >= start && (i - start).is_multiple_of(2) && x < right {
             let to = (x + w).min(right);
             hits.push((pane.y, x as u16..to as u16, first + (i - start) / 2));
         }
