@@ -256,6 +256,25 @@ fn a_click_on_a_result_tab_in_the_title_switches_to_it() {
 }
 
 #[test]
+fn tab_clicks_hold_when_the_strip_is_cut_short_on_either_side() {
+    let mut app = app(true);
+    for i in 1..=10 {
+        deliver(&mut app, &format!("r{i}"), &format!("value {i}"));
+    }
+    // Tabs 6..10 are named, after a leading `…`.
+    let lines = screen(&mut app);
+    let seventh = find(&lines, " r7 ");
+    click(&mut app, (seventh.0 + 1, seventh.1));
+    assert_eq!(app.tab, 6);
+    // From the first tab: 1..8 are named, then a trailing `…`.
+    app.switch_tab(0);
+    let lines = screen(&mut app);
+    let third = find(&lines, " r3 ");
+    click(&mut app, (third.0 + 2, third.1));
+    assert_eq!(app.tab, 2);
+}
+
+#[test]
 fn the_wheel_scrolls_the_help() {
     let mut app = app(true);
     key(&mut app, KeyCode::F(1), KeyModifiers::NONE);
