@@ -636,7 +636,7 @@ impl Keymap {
             for text in texts {
                 match Chord::parse(text) {
                     Ok(c) if types_text(context, c) => warnings.push(format!(
-                        "[keys] {name} = \"{c}\" ignored: that key types text in the editor; add Ctrl or Alt"
+                        "[keys] {name} = \"{c}\" ignored: the editor needs that key for typing; add Ctrl or Alt"
                     )),
                     Ok(c) if !chords.contains(&c) => chords.push(c),
                     Ok(_) => {}
@@ -856,13 +856,28 @@ fn primary_context(action: Action) -> Context {
         .map_or(Context::Global, |b| b.context)
 }
 
-/// A chord that would stop the analyst typing a character where the editor has the keys.
+/// A chord that would stop the analyst typing or editing where the editor has the keys: a
+/// character, Enter, Backspace, Delete, or moving and selecting (arrows, Home, End, with
+/// or without Shift), none with Ctrl or Alt.
 fn types_text(context: Context, chord: Chord) -> bool {
+    use KeyCode as K;
     context != Context::Grid
-        && matches!(chord.code, KeyCode::Char(_))
         && !chord
             .mods
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && matches!(
+            chord.code,
+            K::Char(_)
+                | K::Enter
+                | K::Backspace
+                | K::Delete
+                | K::Left
+                | K::Right
+                | K::Up
+                | K::Down
+                | K::Home
+                | K::End
+        )
 }
 
 static DEFAULT: std::sync::LazyLock<Keymap> = std::sync::LazyLock::new(Keymap::default);
@@ -1073,6 +1088,23 @@ mod tests {
         assert_eq!(map.lookup(C::Editor, &chord("F5")), Some(A::Run));
         assert_eq!(map.lookup(C::Editor, &chord("F1")), Some(A::Help));
         assert_eq!(map.lookup(C::Editor, &chord("x")), None);
+        // Editing keys stay the editor's; in the grid they may be taken.
+        let (map, warnings) = build(&[
+            ("run", &["Enter", "Shift+Left", "Ctrl+Enter"]),
+            ("sort", &["Enter"]),
+        ]);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings[..2]
+                .iter()
+                .all(|w| w.contains("the editor needs that key"))
+        );
+        assert_eq!(
+            warnings[2],
+            "[keys] Enter now does sort; it no longer does detail"
+        );
+        assert_eq!(map.lookup(C::Editor, &chord("Ctrl+Enter")), Some(A::Run));
+        assert_eq!(map.lookup(C::Grid, &chord("Enter")), Some(A::Sort));
     }
 
     #[test]
