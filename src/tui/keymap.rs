@@ -895,6 +895,7 @@ pub fn help_rows() -> impl Iterator<Item = (Context, Cow<'static, str>, &'static
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
@@ -1114,6 +1115,41 @@ mod tests {
         let (map, _) = build(&[("run", &["Alt+R", "F5"]), ("quit", &[])]);
         assert_eq!(map.status_hints(false), "Alt+R run · F1 help");
         assert_eq!(map.status_hints(true), "Alt+R run · F2 quota · F1 help");
+    }
+
+    proptest::proptest! {
+        /// Whatever the `[keys]` section holds: no panic, and every chord an override kept
+        /// answers with that override's action where the action lives.
+        #[test]
+        fn any_overrides_build_a_consistent_keymap(
+            picks in proptest::collection::vec(
+                (0usize..80, proptest::collection::vec(
+                    proptest::prop_oneof![
+                        proptest::sample::select(vec![
+                            "F9", "Ctrl+R", "s", "Alt+Enter", "Enter", "/", "Ctrl+Q", "G", "Esc",
+                        ]).prop_map(String::from),
+                        "(?s).{0,8}",
+                    ],
+                    0..3,
+                )),
+                0..6,
+            )
+        ) {
+            let names: Vec<String> = BINDINGS.iter().map(|b| b.action.name()).collect();
+            let overrides: Vec<(String, Vec<String>)> = picks
+                .into_iter()
+                .map(|(i, chords)| (names.get(i).cloned().unwrap_or_else(|| format!("nope-{i}")), chords))
+                .collect();
+            let (map, _) = Keymap::with_overrides(&overrides);
+            for (b, chords) in BINDINGS.iter().zip(&map.rows) {
+                for c in chords {
+                    let ev = KeyEvent::new(c.code, c.mods);
+                    prop_assert_eq!(map.lookup(b.context, &ev), Some(b.action), "{}", c);
+                }
+            }
+            let _ = map.help_rows();
+            let _ = map.describe();
+        }
     }
 
     #[test]

@@ -567,6 +567,13 @@ mod tests {
         assert_eq!(t, Theme::dark());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_style_text_is_a_style_or_an_error(text in "(?s).{0,60}") {
+            let _ = parse_style(&text);
+        }
+    }
+
     #[test]
     fn no_color_theme_has_no_colours() {
         let t = Theme::no_color();
