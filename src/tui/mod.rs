@@ -56,6 +56,8 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = Signals::new()?;
     let mut dirty = true;
+    #[cfg(debug_assertions)]
+    let (panic_on_draw, mut key_seen) = (crate::crash::debug_panic_on_draw(), false);
     loop {
         flush_outbox(app, worker);
         if app.should_quit {
@@ -70,7 +72,13 @@ pub async fn run(
             dirty = true;
         }
         if dirty {
-            terminal.draw(|f| app.draw(f, Instant::now()))?;
+            terminal.draw(|f| {
+                #[cfg(debug_assertions)]
+                if panic_on_draw && key_seen {
+                    panic!("KQLHUNT_DEBUG_PANIC=draw: a widget panicked while drawing");
+                }
+                app.draw(f, Instant::now())
+            })?;
             dirty = false;
             if opts.exit_after_first_frame {
                 break;
@@ -79,6 +87,10 @@ pub async fn run(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
+                    #[cfg(debug_assertions)]
+                    {
+                        key_seen |= matches!(ev, crossterm::event::Event::Key(_));
+                    }
                     dirty |= app.on_event(ev);
                     while let Some(Some(Ok(ev))) = events.next().now_or_never() {
                         dirty |= app.on_event(ev);

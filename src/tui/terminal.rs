@@ -1,7 +1,8 @@
 //! Taking over the terminal and giving it back: raw mode, alternate screen, bracketed
 //! paste, and the kitty keyboard protocol where the terminal supports it (so Ctrl+Enter
 //! can be told from Enter). `restore` is idempotent and is also called from the panic hook,
-//! which then chains to the previous hook, so a crash never leaves a broken terminal.
+//! so a crash never leaves a broken terminal; the hook then writes a crash report
+//! (`crate::crash`) and chains to the previous hook only when no report could be written.
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,7 +76,8 @@ fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
-        tracing::error!("panic: {info}");
-        previous(info);
+        if !crate::crash::report(info) {
+            previous(info);
+        }
     }));
 }
