@@ -128,7 +128,10 @@ mod tests {
         );
         assert!(text.starts_with(&format!("kqlhunt {} crashed", env!("CARGO_PKG_VERSION"))));
         assert!(text.contains("thread: main\n"), "{text}");
-        assert!(text.contains("message: bad cell \\x1b]0;pwned\\x07 here"), "{text}");
+        assert!(
+            text.contains("message: bad cell \\x1b]0;pwned\\x07 here"),
+            "{text}"
+        );
         assert!(text.contains("location: src/crash.rs:"), "{text}");
         assert!(!text.contains('\x1b') && !text.contains('\x07'));
     }

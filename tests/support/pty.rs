@@ -203,7 +203,8 @@ impl Pty {
         };
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
         // SAFETY: both fds were just opened by openpty and are owned here alone.
-        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         set_cloexec(&master);
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kqlhunt"));
@@ -214,6 +215,7 @@ impl Pty {
             .env("KQLHUNT_HOME", home)
             .env("TERM", "xterm-256color")
             .env("LANG", "C.UTF-8")
+            .current_dir(home)
             .stdin(Stdio::from(slave.try_clone().expect("dup slave")))
             .stdout(Stdio::from(slave.try_clone().expect("dup slave")))
             .stderr(Stdio::from(slave));
@@ -410,6 +412,11 @@ impl Pty {
         status
     }
 
+    /// Whether the binary is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// The process id (for signals sent by the test).
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -464,7 +471,10 @@ pub fn oscs(raw: &[u8]) -> Vec<Vec<u8>> {
     while let Some(at) = find(&raw[i..], b"\x1b]") {
         let start = i + at + 2;
         let mut end = start;
-        while end < raw.len() && raw[end] != 0x07 && !(raw[end] == 0x1b && raw.get(end + 1) == Some(&b'\\')) {
+        while end < raw.len()
+            && raw[end] != 0x07
+            && !(raw[end] == 0x1b && raw.get(end + 1) == Some(&b'\\'))
+        {
             end += 1;
         }
         out.push(raw[start..end].to_vec());
@@ -474,4 +484,23 @@ pub fn oscs(raw: &[u8]) -> Vec<Vec<u8>> {
         }
     }
     out
+}
+
+/// Write `<home>/config/config.toml` (0600) with one default profile `fake` that signs in
+/// with a client secret at `base` (the loopback fake) and sends queries there; `extra` is
+/// appended inside the profile.
+pub fn write_fake_profile(home: &Path, backend: &str, base: &str, extra: &str) {
+    use super::login::{CLIENT_ID, CLIENT_SECRET, TENANT};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = home.join("config");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    let path = dir.join("config.toml");
+    let text = format!(
+        "default_profile = \"fake\"\n\n[profiles.fake]\nbackend = \"{backend}\"\n\
+         tenant = \"{TENANT}\"\nclient_id = \"{CLIENT_ID}\"\n\
+         client_secret = \"{CLIENT_SECRET}\"\nlogin_endpoint = \"{base}\"\n\
+         endpoint = \"{base}\"\n{extra}"
+    );
+    std::fs::write(&path, text).expect("write config");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 }
