@@ -168,15 +168,17 @@ const CPR_QUERY: &[u8] = b"\x1b[6n";
 
 /// The answers a terminal gives to the queries in the output not yet scanned, in order.
 fn answers(s: &mut Shared) -> Vec<u8> {
-    let from = s.scanned.saturating_sub(CPR_QUERY.len() - 1);
+    let old = s.scanned;
     s.scanned = s.raw.len();
     let mut out = Vec::new();
-    let mut i = from;
+    // A query may have begun in the last chunk; one that ended there was answered then.
+    let mut i = old.saturating_sub(CPR_QUERY.len() - 1);
     while i < s.raw.len() {
         let rest = &s.raw[i..];
-        if rest.starts_with(DA_QUERY) {
+        let new = |q: &[u8]| rest.starts_with(q) && i + q.len() > old;
+        if new(DA_QUERY) {
             out.extend_from_slice(DA_ANSWER);
-        } else if rest.starts_with(CPR_QUERY) {
+        } else if new(CPR_QUERY) {
             let (row, col) = s.parser.screen().cursor_position();
             out.extend_from_slice(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
         }
@@ -188,6 +190,10 @@ fn answers(s: &mut Shared) -> Vec<u8> {
 impl Pty {
     /// Start `kqlhunt` with its files under `home`.
     pub fn spawn(home: &Path, spec: Spawn) -> Pty {
+        // Tests run on threads of one process: while one opens its PTY, another's fork must
+        // not inherit the still-inheritable fds (a stray slave copy would delay the EOF).
+        static SPAWN: Mutex<()> = Mutex::new(());
+        let spawning = SPAWN.lock().unwrap_or_else(|p| p.into_inner());
         let mut master: libc::c_int = -1;
         let mut slave: libc::c_int = -1;
         let ws = winsize(spec.cols, spec.rows);
@@ -206,6 +212,7 @@ impl Pty {
         let (master, slave) =
             unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         set_cloexec(&master);
+        set_cloexec(&slave);
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kqlhunt"));
         cmd.args(&spec.args)
@@ -237,6 +244,7 @@ impl Pty {
         }
         let child = cmd.spawn().expect("spawn kqlhunt");
         drop(cmd); // closes the parent's copies of the slave, so EOF comes when the child exits
+        drop(spawning);
         let master = File::from(master);
         let shared = Arc::new(Mutex::new(Shared {
             raw: Vec::new(),
@@ -429,10 +437,11 @@ impl Drop for Pty {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-        if let Some(r) = self.reader.take() {
-            if lock(&self.shared).eof {
-                let _ = r.join();
-            }
+        // The reader ends at EOF; a grandchild still holding the PTY would keep it reading.
+        if let Some(r) = self.reader.take()
+            && lock(&self.shared).eof
+        {
+            let _ = r.join();
         }
     }
 }
