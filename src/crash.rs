@@ -3,8 +3,8 @@
 //! the thread, the panic message and location and a backtrace, and prints one line saying
 //! where it is. The report holds nothing else: no config, no environment, no query text,
 //! and control characters in the message are escaped, since a panic message can quote data.
-//! A debug build can be told to panic on purpose (`KQLHUNT_DEBUG_PANIC=draw`) so the
-//! end-to-end tests can prove the terminal is restored and the report written.
+//! A debug build can be told to panic on purpose (`KQLHUNT_DEBUG_PANIC=draw` or `export`)
+//! so the end-to-end tests can prove the terminal is restored and the report written.
 
 use std::any::Any;
 use std::backtrace::Backtrace;
@@ -74,20 +74,22 @@ pub fn write_report(state_dir: &Path, info: &PanicHookInfo<'_>) -> std::io::Resu
     Ok(path)
 }
 
-/// From the panic hook: write the report where the platform keeps state and say where, in
-/// one line on stderr. `false` when no report could be written (the caller then lets the
-/// default hook print the panic).
-pub fn report(info: &PanicHookInfo<'_>) -> bool {
+/// From the panic hook: write the report where the platform keeps state and, when `tell`
+/// (the terminal is back to normal), say where in one line on stderr. `false` when no report
+/// could be written (the caller then lets the default hook print the panic).
+pub fn report(info: &PanicHookInfo<'_>, tell: bool) -> bool {
     let Some(paths) = Paths::discover() else {
         return false;
     };
     match write_report(&paths.state_dir, info) {
         Ok(path) => {
             tracing::error!(report = %path.display(), "kqlhunt crashed");
-            eprintln!(
-                "kqlhunt crashed (a bug); the report is in {}",
-                escape_control(&path.display().to_string())
-            );
+            if tell {
+                eprintln!(
+                    "kqlhunt crashed (a bug); the report is in {}",
+                    escape_control(&path.display().to_string())
+                );
+            }
             true
         }
         Err(e) => {
@@ -97,11 +99,12 @@ pub fn report(info: &PanicHookInfo<'_>) -> bool {
     }
 }
 
-/// Debug builds only: whether `KQLHUNT_DEBUG_PANIC=draw` asks for a panic on the first
-/// frame drawn after a key (a stand-in for a widget with a bug).
+/// Debug builds only: whether `KQLHUNT_DEBUG_PANIC` asks for a panic at `place`: `draw`
+/// (the first frame drawn after a key, a stand-in for a widget with a bug) or `export` (the
+/// `:w` thread, a stand-in for a bug off the UI thread).
 #[cfg(debug_assertions)]
-pub fn debug_panic_on_draw() -> bool {
-    std::env::var("KQLHUNT_DEBUG_PANIC").is_ok_and(|v| v == "draw")
+pub fn debug_panic_at(place: &str) -> bool {
+    std::env::var("KQLHUNT_DEBUG_PANIC").is_ok_and(|v| v == place)
 }
 
 #[cfg(test)]

@@ -342,3 +342,47 @@ fn a_panic_in_a_widget_restores_the_terminal_and_writes_a_crash_log_without_secr
     let mode = std::fs::metadata(&logs[0]).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0, "the report is owner-only");
 }
+
+/// A panic on another thread (here the `:w` thread, debug builds only) is a bug with a
+/// report too, but the workbench goes on: the terminal is left as it is, nothing is printed
+/// over the frame, the export says it stopped, and the next query runs.
+#[cfg(debug_assertions)]
+#[test]
+fn a_panic_off_the_ui_thread_leaves_the_workbench_running_and_writes_a_crash_log() {
+    let home = tempfile::tempdir().unwrap();
+    let spec = Spawn::default().env("KQLHUNT_DEBUG_PANIC", "export");
+    let mut p = Pty::spawn(home.path(), spec);
+    p.wait_for("No results yet");
+    p.send("DeviceProcessEvents | take 3");
+    p.key(Key::F(5));
+    p.wait_for("3 rows ($1)");
+    p.key(Key::Tab);
+    p.send(":w out.csv");
+    p.key(Key::Enter);
+    p.wait_for("writing out.csv stopped unexpectedly");
+    assert!(p.running());
+    assert!(
+        p.alternate_screen(),
+        "the terminal was given back too early"
+    );
+    let screen = p.screen_text();
+    assert!(
+        !screen.contains("crashed") && !screen.contains("panicked"),
+        "{screen}"
+    );
+    let reports: Vec<_> = std::fs::read_dir(home.path().join("state"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("crash-"))
+        .collect();
+    assert_eq!(reports.len(), 1);
+    let report = std::fs::read_to_string(reports[0].path()).unwrap();
+    assert!(report.contains("the export thread panicked"), "{report}");
+    assert!(!home.path().join("out.csv").exists());
+
+    p.key(Key::ShiftF(5));
+    p.wait_for("3 rows ($2)");
+    p.key(Key::Ctrl('q'));
+    assert_eq!(p.exit_status().code(), Some(0));
+    assert_restored(&p);
+}

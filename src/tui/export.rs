@@ -134,6 +134,10 @@ impl App {
         {
             let (path, written) = (path.clone(), Arc::clone(&written));
             std::thread::spawn(move || {
+                #[cfg(debug_assertions)]
+                if crate::crash::debug_panic_at("export") {
+                    panic!("KQLHUNT_DEBUG_PANIC=export: the export thread panicked");
+                }
                 let _ = tx.send(write_file(&table, rows, format, &path, written));
             });
         }

@@ -60,7 +60,7 @@ pub async fn run(
     // size ratatui last saw, and the terminal may have cut the old frame meanwhile.
     let mut resized = false;
     #[cfg(debug_assertions)]
-    let (panic_on_draw, mut key_seen) = (crate::crash::debug_panic_on_draw(), false);
+    let (panic_on_draw, mut key_seen) = (crate::crash::debug_panic_at("draw"), false);
     loop {
         flush_outbox(app, worker);
         if app.should_quit {
