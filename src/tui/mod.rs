@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod chord;
 pub mod clipboard;
 pub mod command_line;
 pub mod completion;
@@ -17,10 +18,12 @@ pub mod highlight;
 pub mod inspect;
 pub mod keymap;
 pub mod layout;
+pub mod mouse;
 pub mod quota_popup;
 pub mod results;
 pub mod schema;
 pub mod session;
+pub mod settings;
 pub mod signin;
 pub mod status;
 pub mod terminal;

@@ -4,6 +4,7 @@
 //! so a crash never leaves a broken terminal; the hook then writes a crash report
 //! (`crate::crash`) and chains to the previous hook only when no report could be written.
 //! Panics on other threads (caught there) leave the terminal alone and only write a report.
+//! Mouse capture is switched on separately (`enable_mouse`), only when the config asks for it.
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +20,7 @@ use ratatui::backend::CrosstermBackend;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static KEYBOARD_FLAGS: AtomicBool = AtomicBool::new(false);
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
@@ -50,12 +52,24 @@ pub fn enter() -> io::Result<Tui> {
     Ok(terminal)
 }
 
+/// Ask the terminal for mouse events (after `enter`). While it reports them, its own text
+/// selection needs Shift (most terminals) or is gone; `[ui] mouse = false` keeps it.
+pub fn enable_mouse() -> io::Result<()> {
+    if ACTIVE.load(Ordering::SeqCst) && !MOUSE.swap(true, Ordering::SeqCst) {
+        execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
 /// Give the terminal back. Safe to call more than once and from a panic hook.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
     let mut out = io::stdout();
+    if MOUSE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, crossterm::event::DisableMouseCapture);
+    }
     if KEYBOARD_FLAGS.swap(false, Ordering::SeqCst) {
         let _ = execute!(out, PopKeyboardEnhancementFlags);
     }
