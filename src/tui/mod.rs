@@ -32,7 +32,7 @@ pub mod view;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::EventStream;
+use crossterm::event::{Event, EventStream};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc::error::TrySendError;
 
@@ -59,6 +59,11 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = Signals::new()?;
     let mut dirty = true;
+    // A resize repaints everything: two quick resizes (a tmux zoom and back) can end at the
+    // size ratatui last saw, and the terminal may have cut the old frame meanwhile.
+    let mut resized = false;
+    #[cfg(debug_assertions)]
+    let (panic_on_draw, mut key_seen) = (crate::crash::debug_panic_at("draw"), false);
     loop {
         flush_outbox(app, worker);
         if app.should_quit {
@@ -73,7 +78,19 @@ pub async fn run(
             dirty = true;
         }
         if dirty {
-            terminal.draw(|f| app.draw(f, Instant::now()))?;
+            if std::mem::take(&mut resized) {
+                // Not `terminal.clear()`: it asks the terminal where the cursor is, and that
+                // answer is lost to the event stream while the loop runs.
+                let size = terminal.size()?;
+                terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+            }
+            terminal.draw(|f| {
+                #[cfg(debug_assertions)]
+                if panic_on_draw && key_seen {
+                    panic!("KQLHUNT_DEBUG_PANIC=draw: a widget panicked while drawing");
+                }
+                app.draw(f, Instant::now())
+            })?;
             dirty = false;
             if opts.exit_after_first_frame {
                 break;
@@ -82,9 +99,15 @@ pub async fn run(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
-                    dirty |= app.on_event(ev);
-                    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                        dirty |= app.on_event(ev);
+                    let mut ev = Some(ev);
+                    while let Some(e) = ev {
+                        resized |= matches!(e, Event::Resize(..));
+                        #[cfg(debug_assertions)]
+                        {
+                            key_seen |= matches!(e, Event::Key(_));
+                        }
+                        dirty |= app.on_event(e);
+                        ev = events.next().now_or_never().flatten().and_then(Result::ok);
                     }
                 }
                 Some(Err(e)) => return Err(e),
