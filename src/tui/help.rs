@@ -22,7 +22,12 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The help text, one line per binding, grouped by where it applies.
 pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for context in [Context::Global, Context::Editor, Context::Grid] {
+    for context in [
+        Context::Global,
+        Context::Editor,
+        Context::Grid,
+        Context::Side,
+    ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }

@@ -17,10 +17,13 @@ pub mod highlight;
 pub mod inspect;
 pub mod keymap;
 pub mod layout;
+pub mod library;
 pub mod quota_popup;
 pub mod results;
 pub mod schema;
+pub mod schema_tree;
 pub mod session;
+pub mod side_pane;
 pub mod signin;
 pub mod status;
 pub mod terminal;
@@ -64,6 +67,7 @@ pub async fn run(
         // Results grid: finished sorts/filters, and copies whose OSC 52 bytes must reach
         // the real terminal (never through the frame buffer).
         dirty |= app.poll_jobs();
+        dirty |= app.poll_side();
         app.save_session(Instant::now(), false);
         if !app.copies.is_empty() {
             app.flush_copies(&clipboard::Env::from_process(), terminal.backend_mut());
