@@ -554,7 +554,7 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[key(K::F(4))],
         keys: "F4",
         action: A::ToggleSide,
-        help: "side pane: schema tree and saved queries (Tab reaches it)",
+        help: "side pane: schema and saved queries (Tab reaches it)",
     },
     Binding {
         context: C::Side,

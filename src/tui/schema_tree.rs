@@ -26,8 +26,8 @@ impl Source {
         match self {
             Source::Opened => "Opened files",
             Source::Result => "Kept results",
-            Source::Tenant => "Tenant",
-            Source::Bundled => "Defender (bundled)",
+            Source::Tenant => "Tenant schema",
+            Source::Bundled => "Defender schema",
         }
     }
 }

@@ -566,9 +566,7 @@ impl App {
 }
 
 fn narrow_notice() -> String {
-    format!(
-        "The side pane needs a terminal {MIN_TERMINAL_WIDTH} columns wide; it stays hidden until then."
-    )
+    format!("side pane (F4) hidden below {MIN_TERMINAL_WIDTH} columns")
 }
 
 /// Draw the pane into `area`.
@@ -589,8 +587,8 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let mut block = theme.pane(title, focused);
     if focused {
         let hint = match side.section {
-            Section::Schema => " Enter open/insert · / filter ",
-            Section::Library => " Enter open · S save · / search ",
+            Section::Schema => " Enter/i insert · / filter ",
+            Section::Library => " Enter open · / find · S save ",
         };
         block = block.title_bottom(Line::styled(hint, theme.dim));
     }
