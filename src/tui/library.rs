@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// At most this many files are listed; the listing says when there were more.
 pub const MAX_FILES: usize = 5_000;
 /// Of each file, this much is read for its description and for search.
-pub const READ_BYTES: u64 = 16 * 1024;
+pub const READ_BYTES: u64 = 8 * 1024;
 /// A query larger than this is not opened into the editor.
 pub const MAX_QUERY_BYTES: u64 = 1024 * 1024;
 /// Subfolders deeper than this are not entered.

@@ -79,6 +79,8 @@ pub struct LibraryPane {
     /// What the analyst typed after `/`.
     pub search: String,
     cursor: Cursor,
+    /// Select this entry (`rel`) once the scan under way is done (a query just saved).
+    reveal: Option<String>,
 }
 
 impl LibraryPane {
@@ -113,8 +115,7 @@ impl LibraryPane {
         };
         match rx.try_recv() {
             Ok(listing) => {
-                self.listing = Some(listing);
-                self.loading = None;
+                self.loaded(listing);
                 true
             }
             Err(TryRecvError::Empty) => false,
@@ -130,7 +131,28 @@ impl LibraryPane {
         if let Some(rx) = self.loading.take()
             && let Ok(listing) = rx.recv()
         {
-            self.listing = Some(listing);
+            self.loaded(listing);
+        }
+    }
+
+    fn loaded(&mut self, listing: Listing) {
+        self.listing = Some(listing);
+        self.loading = None;
+        let Some(rel) = self.reveal.take() else {
+            return;
+        };
+        if let Some(listing) = &self.listing {
+            // Open the folders that lead to it, then select it.
+            let mut prefix = String::new();
+            for part in rel.split('/') {
+                prefix.push_str(part);
+                self.closed.remove(&prefix);
+                prefix.push('/');
+            }
+            let visible = listing.visible(&self.closed, &self.search);
+            if let Some(pos) = visible.iter().position(|&i| listing.entries[i].rel == rel) {
+                self.cursor.selected = pos;
+            }
         }
     }
 
@@ -529,11 +551,16 @@ impl App {
         }
         self.notice = Some(match library::save_query(&dir, name, &text, overwrite) {
             Ok(path) => {
-                self.side.library.rescan();
-                format!(
-                    "saved {} · F4 then 2 lists the library",
-                    escape_control(&path.display().to_string())
-                )
+                let lib = &mut self.side.library;
+                lib.reveal = path
+                    .strip_prefix(&dir)
+                    .ok()
+                    .map(|rel| rel.to_string_lossy().replace('\\', "/"));
+                lib.rescan();
+                if self.side.shown {
+                    self.side.section = Section::Library;
+                }
+                format!("saved {}", escape_control(&path.display().to_string()))
             }
             Err(SaveError::Exists(path)) => format!(
                 "{} exists; :save-query! {} replaces it",
