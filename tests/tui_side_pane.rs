@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 use kqlhunt::data::{Kind, TableSchema};
-use kqlhunt::tui::app::{App, Focus};
+use kqlhunt::tui::app::{App, Focus, Overlay};
 use kqlhunt::tui::side_pane::Section;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -301,18 +301,36 @@ fn save_query_writes_the_editor_text_and_refuses_to_overwrite() {
         "{:?}",
         app.notice
     );
+    // It asks: the command line comes back with `!`; Esc keeps the file.
+    assert_eq!(
+        app.overlay,
+        Some(Overlay::Command {
+            text: "save-query! identity/new-places".into()
+        })
+    );
+    let status = rows(&screen(&mut app, 120, 30)).pop().unwrap();
+    assert!(status.contains("Enter replaces it"), "{status}");
+    press(&mut app, KeyCode::Esc);
     assert!(
         std::fs::read_to_string(&file)
             .unwrap()
             .ends_with("take 10\n")
     );
 
-    // With `!` it is replaced.
-    app.run_command_line("save-query! identity/new-places.kql");
+    // Asked again, Enter replaces it; `:save-query! NAME.kql` does the same at once.
+    app.run_command_line("save-query identity/new-places");
+    press(&mut app, KeyCode::Enter);
     assert!(
         std::fs::read_to_string(&file)
             .unwrap()
             .ends_with("| where true\n")
+    );
+    type_text(&mut app, "\n| take 1");
+    app.run_command_line("save-query! identity/new-places.kql");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .ends_with("| take 1\n")
     );
 
     // Names that would leave the library are refused in one line.

@@ -102,7 +102,15 @@ fn expand_home(word: &str) -> std::path::PathBuf {
     }
 }
 
+/// The hint while `:save-query! NAME` asks to replace a saved query.
+pub const REPLACE_HINT: &str = "that name is taken · Enter replaces it · Esc keeps it";
+
 /// The command line in the status bar's place, with the cursor after the text.
 pub fn draw(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
-    super::grid_actions::draw_prompt(frame, area, (":", text, HINT), theme);
+    let hint = if text.starts_with("save-query! ") {
+        REPLACE_HINT
+    } else {
+        HINT
+    };
+    super::grid_actions::draw_prompt(frame, area, (":", text, hint), theme);
 }

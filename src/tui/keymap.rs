@@ -631,14 +631,14 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[key(K::Enter), key(K::Char(' '))],
         keys: "Enter  Space",
         action: A::SideActivate,
-        help: "expand; insert a column at the cursor; open a saved query",
+        help: "expand; insert a column; open a saved query",
     },
     Binding {
         context: C::Side,
         chords: &[key(K::Char('i'))],
         keys: "i",
         action: A::SideInsert,
-        help: "insert the table or column name at the editor's cursor",
+        help: "insert the table or column name at the cursor",
     },
     Binding {
         context: C::Side,
@@ -652,7 +652,7 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[key(K::Char('S')), shift(K::Char('S'))],
         keys: "S",
         action: A::SaveQuery,
-        help: "save the editor's query: :save-query NAME (! replaces)",
+        help: "save the query: :save-query NAME (! replaces)",
     },
     Binding {
         context: C::Side,

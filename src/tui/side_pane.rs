@@ -562,11 +562,15 @@ impl App {
                 }
                 format!("saved {}", escape_control(&path.display().to_string()))
             }
-            Err(SaveError::Exists(path)) => format!(
-                "{} exists; :save-query! {} replaces it",
-                escape_control(&path.display().to_string()),
-                escape_control(name.trim())
-            ),
+            Err(SaveError::Exists(path)) => {
+                // Asked again, with `!`: Enter confirms, Esc keeps the file.
+                self.open_command_line(&format!("save-query! {}", name.trim()));
+                format!(
+                    "{} exists; :save-query! {} replaces it",
+                    escape_control(&path.display().to_string()),
+                    escape_control(name.trim())
+                )
+            }
             Err(e) => format!("not saved: {}", escape_control(&e.to_string())),
         });
     }
@@ -641,18 +645,25 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let lines = match side.section {
         Section::Schema => {
             let nodes = side.schema.nodes(&app.schema, &app.extra_tables);
-            side.page = usize::from(body.height);
+            let footer = if body.height >= 8 { 3 } else { 0 };
+            side.page = usize::from(body.height - footer);
             if nodes.is_empty() {
                 vec![Line::styled("no table or column matches", theme.dim)]
             } else {
                 let range = side.schema_cursor.window(nodes.len(), side.page);
                 let selected = side.schema_cursor.selected;
-                range
+                let mut lines: Vec<Line<'static>> = range
                     .map(|i| {
                         let (text, style) = schema_row(&nodes[i], width, theme);
                         row(text, style, focused && i == selected, width, theme)
                     })
-                    .collect()
+                    .collect();
+                if footer > 0 {
+                    lines.resize(side.page, Line::raw(""));
+                    lines.push(Line::styled("─".repeat(width), theme.border));
+                    lines.extend(schema_footer(nodes.get(selected), width, theme));
+                }
+                lines
             }
         }
         Section::Library => library_lines(&mut side.library, body, focused, theme, &mut side.page),
@@ -705,22 +716,40 @@ fn schema_row(node: &Node<'_>, width: usize, theme: &Theme) -> (Vec<Span<'static
             (spans, theme.text)
         }
         Node::Column { name, kind, .. } => {
+            // The name first; the type when there is room (the footer always has it).
             let kind = kind.kql_name();
-            let room = width.saturating_sub(6 + kind.len() + 1);
-            let name = fit(name, room);
-            let gap = width
-                .saturating_sub(6 + display_width(&name) + kind.len())
-                .max(1);
-            (
-                vec![
-                    Span::raw(format!("      {name}")),
-                    Span::raw(" ".repeat(gap)),
-                    Span::styled(kind.to_string(), theme.dim),
-                ],
-                theme.text,
-            )
+            let name = fit(name, width.saturating_sub(4));
+            let used = 4 + display_width(&name);
+            let mut spans = vec![Span::raw(format!("    {name}"))];
+            if used + 1 + kind.len() <= width {
+                spans.push(Span::raw(" ".repeat(width - used - kind.len())));
+                spans.push(Span::styled(kind, theme.dim));
+            }
+            (spans, theme.text)
         }
     }
+}
+
+/// Two lines about the selected row: its whole name, then its type and table (a column)
+/// or its size and source (a table).
+fn schema_footer(node: Option<&Node<'_>>, width: usize, theme: &Theme) -> [Line<'static>; 2] {
+    let (name, about) = match node {
+        Some(Node::Column {
+            table, name, kind, ..
+        }) => (
+            name.to_string(),
+            format!("{} · {}", kind.kql_name(), table.name),
+        ),
+        Some(Node::Table { table, source, .. }) => (
+            table.name.clone(),
+            format!("{} columns · {}", table.columns.len(), source.title()),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    [
+        Line::styled(fit(&name, width), theme.text),
+        Line::styled(fit(&about, width), theme.dim),
+    ]
 }
 
 fn library_lines(
