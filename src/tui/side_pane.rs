@@ -423,10 +423,8 @@ impl App {
                 else {
                     return;
                 };
-                if matches!(entry.kind, EntryKind::Dir { .. }) {
-                    if !lib.closed.remove(&entry.rel) {
-                        self.side_move(1);
-                    }
+                if matches!(entry.kind, EntryKind::Dir { .. }) && !lib.closed.remove(&entry.rel) {
+                    self.side_move(1);
                 }
             }
         }
