@@ -100,6 +100,10 @@ pub struct App {
     /// A one-line notice for the status bar (e.g. "Nothing to run").
     pub notice: Option<String>,
     pub theme: Theme,
+    /// The keys in effect (defaults plus the config's `[keys]`).
+    pub keymap: keymap::Keymap,
+    /// Mouse clicks and the wheel, and where the panes were last drawn (see mouse.rs).
+    pub mouse: super::mouse::MouseState,
     /// Commands for the worker; the event loop sends them.
     pub outbox: Vec<Command>,
     pub should_quit: bool,
@@ -155,6 +159,8 @@ impl App {
             quota: QuotaSnapshot::unmetered(backend.name()),
             notice: None,
             theme,
+            keymap: keymap::Keymap::default(),
+            mouse: Default::default(),
             outbox: Vec::new(),
             should_quit: false,
             exit_signal: None,
@@ -192,6 +198,7 @@ impl App {
                 }
                 true
             }
+            Event::Mouse(mouse) => self.on_mouse(mouse),
             Event::Resize(..) | Event::FocusGained => true,
             _ => false,
         }
@@ -236,7 +243,7 @@ impl App {
         if self.focus == Focus::Side && self.on_side_key(key) {
             return;
         }
-        match keymap::lookup(self.context(), &key) {
+        match self.keymap.lookup(self.context(), &key) {
             Some(Action::Complete) => return self.open_completion(),
             Some(action) => self.act(action),
             None if self.focus == Focus::Editor => {
@@ -527,6 +534,8 @@ impl App {
             super::side_pane::draw(self, frame, side);
         }
         let (editor_area, results_area) = layout::split_panes(main);
+        self.mouse.areas.editor = editor_area;
+        self.mouse.areas.results = results_area;
         let cursor = layout::draw_editor(self, frame, editor_area);
         layout::draw_results(self, frame, results_area);
         super::status::draw(self, frame, status, now);
@@ -534,7 +543,9 @@ impl App {
             super::completion::draw(frame, state, cursor, main, &self.theme);
         }
         match &mut self.overlay {
-            Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
+            Some(Overlay::Help { scroll }) => {
+                help::draw(frame, area, *scroll, &self.keymap, &self.theme)
+            }
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
             Some(Overlay::Filter { text }) => {
                 super::grid_actions::draw_filter_prompt(frame, status, text, &self.theme)

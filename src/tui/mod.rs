@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod chord;
 pub mod clipboard;
 pub mod command_line;
 pub mod completion;
@@ -18,11 +19,13 @@ pub mod inspect;
 pub mod keymap;
 pub mod layout;
 pub mod library;
+pub mod mouse;
 pub mod quota_popup;
 pub mod results;
 pub mod schema;
 pub mod schema_tree;
 pub mod session;
+pub mod settings;
 pub mod side_pane;
 pub mod signin;
 pub mod status;

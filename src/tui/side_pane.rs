@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Focus};
-use super::keymap::{self, Action, Context};
+use super::keymap::{Action, Context};
 use super::library::{self, EntryKind, Listing, SaveError};
 use super::schema_tree::{Node, SchemaTree, parent_of};
 use super::theme::Theme;
@@ -284,25 +284,25 @@ impl App {
         if self.side.typing {
             return self.on_side_typing_key(key);
         }
-        if keymap::lookup(Context::Global, &key).is_some() {
+        if self.keymap.lookup(Context::Global, &key).is_some() {
             return false;
         }
-        let Some(action) = keymap::lookup(Context::Side, &key) else {
+        let Some(action) = self.keymap.lookup(Context::Side, &key) else {
             return true;
         };
         let page = self.side.page.max(1) as isize;
         match action {
-            Action::Up => self.side_move(-1),
-            Action::Down => self.side_move(1),
-            Action::PageUp => self.side_move(-page),
-            Action::PageDown => self.side_move(page),
-            Action::Top => self.side_move(isize::MIN / 2),
-            Action::Bottom => self.side_move(isize::MAX / 2),
-            Action::Left => self.side_left(),
-            Action::Right => self.side_right(),
+            Action::SideUp => self.side_move(-1),
+            Action::SideDown => self.side_move(1),
+            Action::SidePageUp => self.side_move(-page),
+            Action::SidePageDown => self.side_move(page),
+            Action::SideTop => self.side_move(isize::MIN / 2),
+            Action::SideBottom => self.side_move(isize::MAX / 2),
+            Action::SideLeft => self.side_left(),
+            Action::SideRight => self.side_right(),
             Action::SideActivate => self.side_activate(),
             Action::SideInsert => self.side_insert(),
-            Action::Filter => self.side.typing = true,
+            Action::SideFilter => self.side.typing = true,
             Action::SideSchema => self.side.section = Section::Schema,
             Action::SideLibrary => {
                 self.side.section = Section::Library;
