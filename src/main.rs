@@ -101,6 +101,7 @@ async fn workbench(
     }
     if let Some(paths) = Paths::discover() {
         app.restore_session(tui::session::Session::new(&paths.data_dir));
+        app.side.library.dir = Some(tui::side_pane::library_dir(&paths));
     }
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));

@@ -25,6 +25,8 @@ use crate::worker::{Command, QueryId, WorkerEvent};
 pub enum Focus {
     Editor,
     Grid,
+    /// The side pane (F4): schema tree and saved queries.
+    Side,
 }
 
 /// A modal on top of the panes.
@@ -133,6 +135,8 @@ pub struct App {
     pub session: Option<super::session::Session>,
     /// Copies waiting for the event loop to hand them to the terminal.
     pub copies: Vec<super::clipboard::Payload>,
+    /// The side pane: schema tree and library of saved queries.
+    pub side: super::side_pane::SidePane,
 }
 
 impl App {
@@ -175,6 +179,7 @@ impl App {
             copies: Vec::new(),
             export: None,
             session: None,
+            side: Default::default(),
         }
     }
 
@@ -203,6 +208,7 @@ impl App {
         match self.focus {
             Focus::Editor => Context::Editor,
             Focus::Grid => Context::Grid,
+            Focus::Side => Context::Side,
         }
     }
 
@@ -234,6 +240,9 @@ impl App {
         if self.on_completion_key(key) {
             return;
         }
+        if self.focus == Focus::Side && self.on_side_key(key) {
+            return;
+        }
         match self.keymap.lookup(self.context(), &key) {
             Some(Action::Complete) => return self.open_completion(),
             Some(action) => self.act(action),
@@ -254,12 +263,13 @@ impl App {
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::QuotaDetails => self.quota_popup = Some(0),
             Action::FocusNext | Action::FocusPrev => {
-                self.focus = if self.focus == Focus::Editor {
-                    Focus::Grid
-                } else {
-                    Focus::Editor
-                }
+                self.focus = super::side_pane::next_focus(
+                    self.focus,
+                    action == Action::FocusNext,
+                    self.side.is_visible(),
+                )
             }
+            Action::ToggleSide => self.toggle_side_pane(),
             Action::FocusEditor => self.focus = Focus::Editor,
             Action::FocusGrid => self.focus = Focus::Grid,
             Action::Undo => {
@@ -519,6 +529,10 @@ impl App {
         let area = frame.area();
         let [main, status] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        let (side, main) = self.side_layout(main, area.width);
+        if let Some(side) = side {
+            super::side_pane::draw(self, frame, side);
+        }
         let (editor_area, results_area) = layout::split_panes(main);
         self.mouse.areas.editor = editor_area;
         self.mouse.areas.results = results_area;

@@ -23,7 +23,12 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn help_lines(keys: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let rows = keys.help_rows();
-    for context in [Context::Global, Context::Editor, Context::Grid] {
+    for context in [
+        Context::Global,
+        Context::Editor,
+        Context::Grid,
+        Context::Side,
+    ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }

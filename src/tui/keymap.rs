@@ -17,6 +17,8 @@ pub enum Context {
     Global,
     Editor,
     Grid,
+    /// The side pane (F4): schema tree and saved queries.
+    Side,
 }
 
 impl Context {
@@ -25,6 +27,7 @@ impl Context {
             Context::Global => "Anywhere",
             Context::Editor => "Editor",
             Context::Grid => "Results grid",
+            Context::Side => "Side pane: schema and saved queries",
         }
     }
 }
@@ -83,6 +86,30 @@ pub enum Action {
     ToggleChart,
     PrevResult,
     NextResult,
+    // Side pane: schema tree and library (own actions, so `[keys]` can rebind them apart
+    // from the grid's).
+    ToggleSide,
+    SideUp,
+    SideDown,
+    SidePageUp,
+    SidePageDown,
+    SideTop,
+    SideBottom,
+    /// Expand (or go down).
+    SideRight,
+    /// Collapse (or go up to the parent).
+    SideLeft,
+    /// Type to filter tables and columns / search saved queries.
+    SideFilter,
+    SideSchema,
+    SideLibrary,
+    /// Expand/collapse, insert a column, open a saved query.
+    SideActivate,
+    /// Insert the table or column name at the editor's cursor.
+    SideInsert,
+    /// The command line with `save-query ` typed.
+    SaveQuery,
+    SideReload,
     /// Handled by the editor widget itself; listed for the help overlay.
     EditorBuiltin,
 }
@@ -533,6 +560,119 @@ pub const BINDINGS: &[Binding] = &[
         action: A::NextResult,
         help: "",
     },
+    // Side pane (F4): schema tree and library of saved queries.
+    Binding {
+        context: C::Global,
+        chords: &[key(K::F(4))],
+        keys: "F4",
+        action: A::ToggleSide,
+        help: "side pane: schema and saved queries (Tab reaches it)",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('1'))],
+        keys: "1 2",
+        action: A::SideSchema,
+        help: "schema tree / library of saved queries",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('2'))],
+        keys: "",
+        action: A::SideLibrary,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Up), key(K::Char('k'))],
+        keys: "↑ ↓  k j  PgUp PgDn  g G",
+        action: A::SideUp,
+        help: "move",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Down), key(K::Char('j'))],
+        keys: "",
+        action: A::SideDown,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::PageUp)],
+        keys: "",
+        action: A::SidePageUp,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::PageDown)],
+        keys: "",
+        action: A::SidePageDown,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('g')), key(K::Home)],
+        keys: "",
+        action: A::SideTop,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('G')), shift(K::Char('G')), key(K::End)],
+        keys: "",
+        action: A::SideBottom,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Right), key(K::Char('l'))],
+        keys: "→ ←  l h",
+        action: A::SideRight,
+        help: "expand / collapse (← on a row: up to its parent)",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Left), key(K::Char('h'))],
+        keys: "",
+        action: A::SideLeft,
+        help: "",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Enter), key(K::Char(' '))],
+        keys: "Enter  Space",
+        action: A::SideActivate,
+        help: "expand; insert a column; open a saved query",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('i'))],
+        keys: "i",
+        action: A::SideInsert,
+        help: "insert the table or column name at the cursor",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('/'))],
+        keys: "/",
+        action: A::SideFilter,
+        help: "filter tables and columns / search saved queries",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('S')), shift(K::Char('S'))],
+        keys: "S",
+        action: A::SaveQuery,
+        help: "save the query: :save-query NAME (! replaces)",
+    },
+    Binding {
+        context: C::Side,
+        chords: &[key(K::Char('r'))],
+        keys: "r",
+        action: A::SideReload,
+        help: "read the library folder again",
+    },
 ];
 
 impl Action {
@@ -861,7 +1001,7 @@ fn primary_context(action: Action) -> Context {
 /// or without Shift), none with Ctrl or Alt.
 fn types_text(context: Context, chord: Chord) -> bool {
     use KeyCode as K;
-    context != Context::Grid
+    !matches!(context, Context::Grid | Context::Side)
         && !chord
             .mods
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)

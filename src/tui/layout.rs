@@ -25,6 +25,18 @@ pub fn split_panes(area: Rect) -> (Rect, Rect) {
     (top, bottom)
 }
 
+/// Split off the side pane (`width` columns on the left) when it is drawn: (pane, rest).
+pub fn split_side(area: Rect, width: Option<u16>) -> (Option<Rect>, Rect) {
+    match width {
+        Some(w) if area.width > w => {
+            let [side, rest] =
+                Layout::horizontal([Constraint::Length(w), Constraint::Min(0)]).areas(area);
+            (Some(side), rest)
+        }
+        _ => (None, area),
+    }
+}
+
 fn pane_block<'a>(app: &App, title: Vec<Span<'a>>, focused: bool) -> Block<'a> {
     let style = if focused {
         app.theme.border_focused

@@ -18,12 +18,15 @@ pub mod highlight;
 pub mod inspect;
 pub mod keymap;
 pub mod layout;
+pub mod library;
 pub mod mouse;
 pub mod quota_popup;
 pub mod results;
 pub mod schema;
+pub mod schema_tree;
 pub mod session;
 pub mod settings;
+pub mod side_pane;
 pub mod signin;
 pub mod status;
 pub mod terminal;
@@ -72,6 +75,7 @@ pub async fn run(
         // Results grid: finished sorts/filters, and copies whose OSC 52 bytes must reach
         // the real terminal (never through the frame buffer).
         dirty |= app.poll_jobs();
+        dirty |= app.poll_side();
         app.save_session(Instant::now(), false);
         if !app.copies.is_empty() {
             app.flush_copies(&clipboard::Env::from_process(), terminal.backend_mut());
