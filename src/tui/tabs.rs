@@ -280,22 +280,23 @@ impl App {
     }
 }
 
-/// The tab strip for the editor pane's title: `1 query 1 │ 2 hunt.kql* `, the active tab
-/// styled as a title. `None` with a single untitled tab (the pane says " Query ").
+/// The tab strip for the editor pane's title: ` 1 query 1 [2 hunt.kql*] `, the active tab
+/// in brackets and styled as a title, `*` on a file tab with unsaved edits. `None` with a single untitled tab (the pane says " Query ").
 pub fn strip(app: &App, theme: &Theme) -> Option<Vec<Span<'static>>> {
     let tabs = &app.queries;
     if tabs.len() == 1 && tabs.active_tab().path.is_none() {
         return None;
     }
-    let mut spans = vec![Span::raw(" ")];
+    let mut spans = Vec::new();
     for i in 0..tabs.len() {
         let tab = &tabs.tabs[i];
         let mark = if app.tab_is_modified(i) { "*" } else { "" };
-        let label = format!(" {} {}{mark} ", i + 1, escape_control(&tab.title));
-        let style = if i == tabs.active() {
-            theme.title
+        let name = escape_control(&tab.title);
+        // Brackets mark the active tab without colour (NO_COLOR, monochrome terminals).
+        let (label, style) = if i == tabs.active() {
+            (format!("[{} {name}{mark}]", i + 1), theme.title)
         } else {
-            theme.dim
+            (format!(" {} {name}{mark} ", i + 1), theme.dim)
         };
         spans.push(Span::styled(label, style));
     }
