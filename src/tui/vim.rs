@@ -288,8 +288,19 @@ impl Vim {
             }
             'p' | 'P' => self.put(editor, c == 'p', count),
             'u' => {
+                let before = editor.text();
                 for _ in 0..count {
                     editor.undo();
+                }
+                // Like vim, the cursor goes to where the text changed.
+                let after = editor.text();
+                let at = before
+                    .char_indices()
+                    .zip(after.chars())
+                    .find(|((_, a), b)| a != b)
+                    .map_or(before.len().min(after.len()), |((i, _), _)| i);
+                if before != after {
+                    editor.set_cursor_byte_offset(at.min(after.len()));
                 }
                 clamp_normal(editor);
             }
@@ -813,6 +824,9 @@ impl App {
     pub fn set_vim(&mut self, on: bool) {
         self.editor.cancel_selection();
         self.vim = on.then(Vim::new);
+        if on {
+            clamp_normal(&mut self.editor);
+        }
         self.notice = Some(if on {
             "vim mode on (:set novim turns it off)".into()
         } else {
