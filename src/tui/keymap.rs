@@ -642,7 +642,7 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[ctrl(K::Char('s'))],
         keys: "Ctrl+S",
         action: A::SaveQuery,
-        help: "save the query tab to its .kql file (:saveas FILE names it)",
+        help: "save the tab to its .kql file (or :saveas FILE)",
     },
     Binding {
         context: C::Editor,
@@ -671,6 +671,20 @@ pub const BINDINGS: &[Binding] = &[
         keys: "",
         action: A::SearchPrev,
         help: "",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[],
+        keys: ":w  :w F.kql  :saveas F",
+        action: A::EditorBuiltin,
+        help: "save the query; :w F.csv|json exports the result",
+    },
+    Binding {
+        context: C::Editor,
+        chords: &[],
+        keys: ":e F.kql  :set [no]vim",
+        action: A::EditorBuiltin,
+        help: "open a query file; vim mode (normal-mode Esc cancels)",
     },
 ];
 
