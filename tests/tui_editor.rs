@@ -50,7 +50,11 @@ fn tabs_open_switch_and_remember_their_cursor() {
     type_text(&mut app, "AlertInfo");
     key(&mut app, KeyCode::Char('1'), ALT);
     assert_eq!(app.editor.text(), "DeviceEvents\n| take 1");
-    assert_eq!(app.editor.cursor(), (0, 3), "the cursor stayed where it was");
+    assert_eq!(
+        app.editor.cursor(),
+        (0, 3),
+        "the cursor stayed where it was"
+    );
     key(&mut app, KeyCode::PageDown, CTRL);
     assert_eq!(app.editor.text(), "AlertInfo");
     key(&mut app, KeyCode::PageDown, CTRL);
@@ -58,7 +62,11 @@ fn tabs_open_switch_and_remember_their_cursor() {
     key(&mut app, KeyCode::PageUp, CTRL);
     assert_eq!(app.editor.text(), "AlertInfo");
     key(&mut app, KeyCode::Char('9'), ALT);
-    assert_eq!(app.editor.text(), "AlertInfo", "no ninth tab: nothing moves");
+    assert_eq!(
+        app.editor.text(),
+        "AlertInfo",
+        "no ninth tab: nothing moves"
+    );
 }
 
 #[test]
@@ -107,7 +115,11 @@ fn closing_asks_only_when_text_would_be_lost() {
 
     ctrl(&mut app, 'w');
     key(&mut app, KeyCode::Enter, NONE);
-    assert_eq!(app.query_tab_count(), 1, "the last tab leaves one empty tab");
+    assert_eq!(
+        app.query_tab_count(),
+        1,
+        "the last tab leaves one empty tab"
+    );
     assert_eq!(app.editor.text(), "");
 }
 
@@ -155,13 +167,13 @@ fn the_session_keeps_every_tab_and_which_is_active() {
     assert_eq!(again.editor.text(), "// edited AlertEvidence");
     assert_eq!(again.editor.cursor(), (0, 4));
     assert!(again.tab_is_modified(1), "unsaved edits stay marked");
-    let (tabs, active) = again.query_tabs_snapshot();
-    assert_eq!(active, 1);
-    let titles: Vec<&str> = tabs.iter().map(|t| t.0.as_str()).collect();
+    let saved = again.saved_session();
+    assert_eq!(saved.active, 1);
+    let titles: Vec<&str> = saved.tabs.iter().map(|t| t.title.as_str()).collect();
     assert_eq!(titles, ["query 1", "saved.kql", "query 2"]);
-    assert_eq!(tabs[1].1.as_deref(), Some(file.as_path()));
-    assert_eq!(tabs[0].2, "first\nquery");
-    assert_eq!(tabs[2].2, "third");
+    assert_eq!(saved.tabs[1].path.as_deref(), Some(file.as_path()));
+    assert_eq!(saved.tabs[0].text, "first\nquery");
+    assert_eq!(saved.tabs[2].text, "third");
     // The file itself was not touched by the session.
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "AlertEvidence");
     #[cfg(unix)]
@@ -219,7 +231,7 @@ fn edit_save_and_saveas_through_keys_and_the_command_line() {
     let other = dir.path().join("other.kql");
     command(&mut app, &format!("w {}", other.display()));
     assert!(other.exists());
-    assert_eq!(app.query_tabs_snapshot().0[0].0, "other.kql");
+    assert_eq!(app.saved_session().tabs[0].title, "other.kql");
 
     // `:e` of an open file switches to its tab; a missing file opens an empty named tab.
     ctrl(&mut app, 't');
@@ -227,7 +239,7 @@ fn edit_save_and_saveas_through_keys_and_the_command_line() {
     assert_eq!(app.queries.active(), 0);
     let new = dir.path().join("new.kql");
     command(&mut app, &format!("e {}", new.display()));
-    assert_eq!(app.query_tabs_snapshot().0.last().unwrap().0, "new.kql");
+    assert_eq!(app.saved_session().tabs.last().unwrap().title, "new.kql");
     assert!(app.notice.as_deref().unwrap().ends_with("is a new file"));
     assert!(!new.exists(), "nothing is created before a save");
 
@@ -241,7 +253,10 @@ fn edit_save_and_saveas_through_keys_and_the_command_line() {
             text: "saveas ".into()
         })
     );
-    type_text(&mut app, &dir.path().join("named.kql").display().to_string());
+    type_text(
+        &mut app,
+        &dir.path().join("named.kql").display().to_string(),
+    );
     key(&mut app, KeyCode::Enter, NONE);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("named.kql")).unwrap(),
@@ -262,13 +277,20 @@ fn a_failed_save_is_one_line_and_loses_nothing() {
     std::fs::write(&blocker, "").unwrap();
     let mut app = app_with("demo");
     type_text(&mut app, "DeviceEvents | take 1");
-    command(&mut app, &format!("saveas {}", blocker.join("q.kql").display()));
+    command(
+        &mut app,
+        &format!("saveas {}", blocker.join("q.kql").display()),
+    );
     let notice = app.notice.clone().unwrap();
     assert!(notice.starts_with("cannot save "), "{notice}");
     assert!(notice.ends_with("the query is still here"), "{notice}");
     assert!(!notice.contains('\n'));
     assert_eq!(app.editor.text(), "DeviceEvents | take 1");
-    assert_eq!(app.query_tabs_snapshot().0[0].1, None, "the tab got no file");
+    assert_eq!(
+        app.saved_session().tabs[0].path,
+        None,
+        "the tab got no file"
+    );
 
     // A read-only directory, where permissions apply (not as root).
     #[cfg(unix)]
@@ -334,7 +356,11 @@ fn the_external_editor_round_trip_is_one_undoable_edit() {
     app.run_external_edit(&append, dir.path());
     assert_eq!(app.editor.text(), "DeviceEvents\n| take 5");
     ctrl(&mut app, 'z');
-    assert_eq!(app.editor.text(), "DeviceEvents", "one undo takes it all back");
+    assert_eq!(
+        app.editor.text(),
+        "DeviceEvents",
+        "one undo takes it all back"
+    );
     ctrl(&mut app, 'y');
     assert_eq!(app.editor.text(), "DeviceEvents\n| take 5");
 
@@ -381,7 +407,10 @@ fn buffer_search_is_incremental_wraps_and_says_no_match() {
     assert!(matches!(app.overlay, Some(Overlay::Search(_))));
     type_text(&mut app, "filen");
     assert_eq!(app.editor.cursor(), (1, 8), "case-insensitive, first match");
-    assert!(app.editor.textarea().search_pattern().is_some(), "highlighted");
+    assert!(
+        app.editor.textarea().search_pattern().is_some(),
+        "highlighted"
+    );
     let status = screen_lines(&mut app, 100, 12).pop().unwrap();
     assert!(status.starts_with("/filen"), "{status}");
     key(&mut app, KeyCode::Enter, NONE);
@@ -394,7 +423,11 @@ fn buffer_search_is_incremental_wraps_and_says_no_match() {
     assert_eq!(app.notice.as_deref(), Some("search wrapped to the bottom"));
     key(&mut app, KeyCode::Esc, NONE);
     assert_eq!(app.overlay, None);
-    assert_eq!(app.editor.cursor(), (2, 22), "Esc keeps the cursor on the match");
+    assert_eq!(
+        app.editor.cursor(),
+        (2, 22),
+        "Esc keeps the cursor on the match"
+    );
     assert!(app.editor.textarea().search_pattern().is_none());
 
     // F3 outside the prompt repeats the last search.
@@ -407,5 +440,24 @@ fn buffer_search_is_incremental_wraps_and_says_no_match() {
     assert_eq!(app.notice.as_deref(), Some("no match for \"(.*\""));
     assert_eq!(app.editor.cursor(), (1, 8));
     key(&mut app, KeyCode::Esc, NONE);
-    assert_eq!(app.editor.text().lines().count(), 3, "nothing typed into the query");
+    assert_eq!(
+        app.editor.text().lines().count(),
+        3,
+        "nothing typed into the query"
+    );
+}
+
+#[test]
+fn switching_tabs_never_shows_the_other_tabs_highlighting() {
+    // Same number of edits in both tabs: caches keyed by the editor revision must still
+    // see two different texts.
+    let mut app = app_with("demo");
+    type_text(&mut app, "ab");
+    let _ = draw(&mut app, 80, 12, Instant::now());
+    ctrl(&mut app, 't');
+    type_text(&mut app, "cd");
+    let _ = draw(&mut app, 80, 12, Instant::now());
+    key(&mut app, KeyCode::Char('1'), ALT);
+    let theme = app.theme.clone();
+    assert!(app.highlighter.refresh(&mut app.editor, &theme));
 }

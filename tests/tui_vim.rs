@@ -52,13 +52,16 @@ fn keys(app: &mut App, keys: &str) {
     }
 }
 
+/// (row, column in chars).
+type Pos = (usize, usize);
+
 fn mode(app: &App) -> Mode {
     app.vim.as_ref().unwrap().mode()
 }
 
 #[test]
 fn motions_land_where_vim_lands() {
-    let cases: &[(&str, (usize, usize), &str, (usize, usize))] = &[
+    let cases: &[(&str, Pos, &str, Pos)] = &[
         ("hello world", (0, 0), "w", (0, 6)),
         ("hello world", (0, 0), "e", (0, 4)),
         ("hello world", (0, 8), "b", (0, 6)),
@@ -85,15 +88,23 @@ fn motions_land_where_vim_lands() {
     for (text, from, typed, to) in cases {
         let mut app = vim_app(text, *from);
         keys(&mut app, typed);
-        assert_eq!(app.editor.text(), *text, "{typed:?} on {text:?} changed the text");
-        assert_eq!(app.editor.cursor(), *to, "{typed:?} on {text:?} from {from:?}");
+        assert_eq!(
+            app.editor.text(),
+            *text,
+            "{typed:?} on {text:?} changed the text"
+        );
+        assert_eq!(
+            app.editor.cursor(),
+            *to,
+            "{typed:?} on {text:?} from {from:?}"
+        );
         assert_eq!(mode(&app), Mode::Normal);
     }
 }
 
 #[test]
 fn operators_counts_and_inserts_edit_like_vim() {
-    let cases: &[(&str, (usize, usize), &str, &str, (usize, usize))] = &[
+    let cases: &[(&str, Pos, &str, &str, Pos)] = &[
         ("hello world", (0, 0), "x", "ello world", (0, 0)),
         ("hello world", (0, 0), "3x", "lo world", (0, 0)),
         ("ab", (0, 1), "x", "a", (0, 0)),
@@ -122,7 +133,13 @@ fn operators_counts_and_inserts_edit_like_vim() {
         ("hello world", (0, 0), "cwbye<Esc>", "bye world", (0, 2)),
         ("hello world", (0, 0), "c$X<Esc>", "X", (0, 0)),
         ("  abc\nd", (0, 3), "ccX<Esc>", "  X\nd", (0, 2)),
-        ("hello world", (0, 0), "ihey <Esc>", "hey hello world", (0, 3)),
+        (
+            "hello world",
+            (0, 0),
+            "ihey <Esc>",
+            "hey hello world",
+            (0, 3),
+        ),
         ("abc", (0, 0), "aX<Esc>", "aXbc", (0, 1)),
         ("abc", (0, 0), "AX<Esc>", "abcX", (0, 3)),
         ("  abc", (0, 4), "IX<Esc>", "  Xabc", (0, 2)),
@@ -149,8 +166,16 @@ fn operators_counts_and_inserts_edit_like_vim() {
     for (text, from, typed, want, to) in cases {
         let mut app = vim_app(text, *from);
         keys(&mut app, typed);
-        assert_eq!(app.editor.text(), *want, "{typed:?} on {text:?} from {from:?}");
-        assert_eq!(app.editor.cursor(), *to, "cursor after {typed:?} on {text:?}");
+        assert_eq!(
+            app.editor.text(),
+            *want,
+            "{typed:?} on {text:?} from {from:?}"
+        );
+        assert_eq!(
+            app.editor.cursor(),
+            *to,
+            "cursor after {typed:?} on {text:?}"
+        );
         assert_eq!(mode(&app), Mode::Normal, "{typed:?}");
     }
 }
@@ -187,7 +212,11 @@ fn set_vim_at_runtime_and_in_the_config_file() {
     tui_support::type_text(&mut app, "set novim\n");
     assert!(app.vim.is_none());
     keys(&mut app, "x");
-    assert_eq!(app.editor.text(), "xh", "typing again, where the cursor was");
+    assert_eq!(
+        app.editor.text(),
+        "xh",
+        "typing again, where the cursor was"
+    );
 
     let on: toml::Table = toml::from_str("[ui]\nvim = true\n").unwrap();
     let off: toml::Table = toml::from_str("[ui]\nvim = false\n").unwrap();
@@ -218,7 +247,9 @@ fn slash_searches_and_workbench_keys_still_work_in_normal_mode() {
 }
 
 fn arb_key() -> impl Strategy<Value = (KeyCode, KeyModifiers)> {
-    let chars = "hjklwbeg0^$GiaIAoOxdcypPuvV<>123:/nN q".chars().collect::<Vec<_>>();
+    let chars = "hjklwbeg0^$GiaIAoOxdcypPuvV<>123:/nN q"
+        .chars()
+        .collect::<Vec<_>>();
     prop_oneof![
         8 => prop::sample::select(chars).prop_map(|c| (KeyCode::Char(c), KeyModifiers::NONE)),
         1 => Just((KeyCode::Esc, KeyModifiers::NONE)),

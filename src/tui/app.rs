@@ -309,10 +309,8 @@ impl App {
             Action::SaveQuery => self.save_active_tab(),
             Action::ExternalEditor => self.request_external_edit(),
             Action::SearchBuffer => self.open_buffer_search(),
-            Action::SearchNext => self
-                .repeat_buffer_search(super::buffer_search::Direction::Next),
-            Action::SearchPrev => self
-                .repeat_buffer_search(super::buffer_search::Direction::Prev),
+            Action::SearchNext => self.repeat_buffer_search(super::buffer_search::Direction::Next),
+            Action::SearchPrev => self.repeat_buffer_search(super::buffer_search::Direction::Prev),
             grid_action => self.grid_action(grid_action),
         }
     }
@@ -560,7 +558,9 @@ impl App {
             Some(Overlay::Command { text }) => {
                 super::command_line::draw(frame, status, text, &self.theme)
             }
-            Some(Overlay::ConfirmCloseTab) => super::tabs::draw_confirm_close(frame, status, &self.theme),
+            Some(Overlay::ConfirmCloseTab) => {
+                super::tabs::draw_confirm_close(frame, status, &self.theme)
+            }
             Some(Overlay::Search(prompt)) => {
                 super::buffer_search::draw(frame, status, prompt, &self.theme)
             }

@@ -15,8 +15,7 @@ use super::theme::Theme;
 use crate::worker::Command;
 
 /// What the command line understands, for its hint.
-pub const HINT: &str =
-    "open FILE... · e Q.kql · w Q.kql saves the query · w F.csv|tsv|json|jsonl exports   Enter runs · Esc cancels";
+pub const HINT: &str = "open FILE... · e Q.kql · w Q.kql saves the query · w F.csv|tsv|json|jsonl exports   Enter runs · Esc cancels";
 
 impl App {
     /// Open the command line with `text` already typed.
@@ -88,12 +87,19 @@ impl App {
                 }
             }
             Some("w" | "write" | "export") => match (words.next(), words.next()) {
-                (Some(path), None) if super::kql_files::is_query_file(std::path::Path::new(path)) => {
+                (Some(path), None)
+                    if super::kql_files::is_query_file(std::path::Path::new(path)) =>
+                {
                     self.save_active_tab_as(expand_home(path))
                 }
                 (Some(path), None) => self.start_export(expand_home(path)),
                 (None, _) if self.queries.active_tab().path.is_some() => self.save_active_tab(),
-                _ => self.notice = Some(":w needs one file: :w hunt.kql saves the query, :w hits.csv exports".into()),
+                _ => {
+                    self.notice = Some(
+                        ":w needs one file: :w hunt.kql saves the query, :w hits.csv exports"
+                            .into(),
+                    )
+                }
             },
             Some(other) => {
                 self.notice = Some(format!(

@@ -77,7 +77,7 @@ impl Editor {
         Editor {
             textarea,
             spans: Vec::new(),
-            revision: 0,
+            revision: next_revision(),
             compound: Vec::new(),
         }
     }
@@ -90,9 +90,7 @@ impl Editor {
     /// Replace the whole text (e.g. a query from history or a file). The cursor goes to the
     /// start, spans are cleared, and the undo history starts afresh.
     pub fn set_text(&mut self, text: &str) {
-        let mut next = Editor::from_text(text);
-        next.revision = self.revision.wrapping_add(1);
-        *self = next;
+        *self = Editor::from_text(text);
     }
 
     /// The lines of the text (never empty: an empty editor has one empty line).
@@ -379,8 +377,10 @@ impl Editor {
         &self.spans
     }
 
-    /// A counter that changes whenever the text changes through this type, so the app can
-    /// tell when spans, diagnostics or "query under cursor" are stale.
+    /// A number that changes whenever the text changes through this type, so the app can
+    /// tell when spans, diagnostics or "query under cursor" are stale. Unique across
+    /// editors (one counter for the process), so caches keyed by it cannot confuse two
+    /// query tabs.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -425,7 +425,7 @@ impl Editor {
     }
 
     fn touch(&mut self) {
-        self.revision = self.revision.wrapping_add(1);
+        self.revision = next_revision();
     }
 
     fn byte_offset(&self, row: usize, col: usize) -> usize {
@@ -450,6 +450,12 @@ impl Editor {
         }
         (0, 0)
     }
+}
+
+/// A revision no editor has had yet.
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The tab stop distance, the textarea's default.

@@ -165,7 +165,8 @@ impl App {
                     self.notice = Some("the external editor changed nothing".into());
                 } else {
                     self.editor.replace_all(&after);
-                    self.notice = Some("query updated from the external editor (Ctrl+Z undoes)".into());
+                    self.notice =
+                        Some("query updated from the external editor (Ctrl+Z undoes)".into());
                 }
             }
             Err(e) => {

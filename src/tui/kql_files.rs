@@ -134,9 +134,7 @@ impl App {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot save a query file");
-                self.notice = Some(format!(
-                    "cannot save {shown}: {e}; the query is still here"
-                ));
+                self.notice = Some(format!("cannot save {shown}: {e}; the query is still here"));
             }
         }
     }
@@ -180,6 +178,10 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o640);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
     }
 }

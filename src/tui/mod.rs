@@ -2,13 +2,13 @@
 //! the terminal and the worker. Nothing here talks to the network.
 
 pub mod app;
+pub mod buffer_search;
 pub mod chart;
 pub mod clipboard;
 pub mod command_line;
 pub mod completion;
 pub mod confirm;
 pub mod detail;
-pub mod buffer_search;
 pub mod editor;
 pub mod export;
 pub mod external_editor;
@@ -124,10 +124,8 @@ pub async fn run(
 /// back. The caller stops the key reader first, so no keystroke meant for the editor is
 /// read by the workbench.
 fn external_edit(app: &mut App) -> std::io::Result<terminal::Tui> {
-    let command = external_editor::command_from_env(
-        std::env::var_os("VISUAL"),
-        std::env::var_os("EDITOR"),
-    );
+    let command =
+        external_editor::command_from_env(std::env::var_os("VISUAL"), std::env::var_os("EDITOR"));
     terminal::restore();
     app.run_external_edit(&command, &std::env::temp_dir());
     terminal::enter()

@@ -132,7 +132,9 @@ impl App {
                 .collect();
             self.set_query_tabs(tabs, saved.active);
             if count > 1 {
-                self.notice = Some(format!("restored {count} query tabs from your last session"));
+                self.notice = Some(format!(
+                    "restored {count} query tabs from your last session"
+                ));
             } else if with_text {
                 self.notice = Some("restored the query text from your last session".into());
             }
@@ -146,28 +148,22 @@ impl App {
 
     /// The tabs as the session file keeps them.
     pub fn saved_session(&self) -> SavedSession {
-        let (tabs, active) = self.query_tabs_snapshot();
-        let cursors = (0..tabs.len()).map(|i| {
-            if i == active {
-                self.editor.cursor()
-            } else {
-                self.queries.get(i).map_or((0, 0), |t| t.editor.cursor())
-            }
-        });
+        let tabs = (0..self.query_tab_count())
+            .filter_map(|i| {
+                let (tab, editor) = (self.queries.get(i)?, self.tab_editor(i)?);
+                Some(SavedTab {
+                    title: tab.title.clone(),
+                    path: tab.path.clone(),
+                    text: editor.text(),
+                    modified: self.tab_is_modified(i),
+                    cursor: editor.cursor(),
+                })
+            })
+            .collect();
         SavedSession {
             version: 1,
-            active,
-            tabs: tabs
-                .into_iter()
-                .zip(cursors)
-                .map(|((title, path, text, modified), cursor)| SavedTab {
-                    title,
-                    path,
-                    text,
-                    modified,
-                    cursor,
-                })
-                .collect(),
+            active: self.queries.active(),
+            tabs,
         }
     }
 

@@ -229,25 +229,13 @@ impl App {
         self.unpark_active();
     }
 
-    /// Every tab as (title, path, text, modified), in order, and the active index.
-    pub fn query_tabs_snapshot(&self) -> (Vec<(String, Option<PathBuf>, String, bool)>, usize) {
-        let tabs = (0..self.queries.len())
-            .map(|i| {
-                let tab = &self.queries.tabs[i];
-                let text = if i == self.queries.active() {
-                    self.editor.text()
-                } else {
-                    tab.editor.text()
-                };
-                (
-                    tab.title.clone(),
-                    tab.path.clone(),
-                    text,
-                    self.tab_is_modified(i),
-                )
-            })
-            .collect();
-        (tabs, self.queries.active())
+    /// The editor of tab `i` (the active one is `App::editor`).
+    pub fn tab_editor(&self, i: usize) -> Option<&Editor> {
+        if i == self.queries.active() {
+            Some(&self.editor)
+        } else {
+            self.queries.get(i).map(|t| &t.editor)
+        }
     }
 
     /// Something that changes whenever any tab's text or the set of tabs changes.

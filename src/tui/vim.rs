@@ -329,9 +329,7 @@ impl Vim {
             let count = count * n;
             // `cw` changes to the end of the word, as vim does.
             let motion = match (op, motion) {
-                (Operator::Change, Motion::WordForward)
-                    if !is_blank_at(editor.lines(), from) =>
-                {
+                (Operator::Change, Motion::WordForward) if !is_blank_at(editor.lines(), from) => {
                     Motion::WordEnd
                 }
                 _ => motion,
@@ -530,14 +528,8 @@ impl Vim {
             return;
         }
         let (row, col) = editor.cursor();
-        let text = vec![self.register.text.as_str(); count.min(1000)].join(if self
-            .register
-            .linewise
-        {
-            "\n"
-        } else {
-            ""
-        });
+        let text = vec![self.register.text.as_str(); count.min(1000)]
+            .join(if self.register.linewise { "\n" } else { "" });
         if self.register.linewise {
             if after {
                 editor.set_cursor(row, line_len(editor, row));
