@@ -418,6 +418,11 @@ fn buffer_search_is_incremental_wraps_and_says_no_match() {
     key(&mut app, KeyCode::F(3), NONE);
     assert_eq!(app.editor.cursor(), (1, 8));
     assert_eq!(app.notice.as_deref(), Some("search wrapped to the top"));
+    let status = screen_lines(&mut app, 100, 12).pop().unwrap();
+    assert!(
+        status.contains("search wrapped to the top"),
+        "the prompt says it: {status}"
+    );
     key(&mut app, KeyCode::F(3), KeyModifiers::SHIFT);
     assert_eq!(app.editor.cursor(), (2, 22));
     assert_eq!(app.notice.as_deref(), Some("search wrapped to the bottom"));
@@ -460,4 +465,15 @@ fn switching_tabs_never_shows_the_other_tabs_highlighting() {
     key(&mut app, KeyCode::Char('1'), ALT);
     let theme = app.theme.clone();
     assert!(app.highlighter.refresh(&mut app.editor, &theme));
+}
+
+#[test]
+fn files_are_kept_by_absolute_path_so_a_restart_elsewhere_finds_them() {
+    let mut app = app_with("demo");
+    app.open_query_file("no-such-dir-kqlhunt/new.kql".into());
+    let saved = app.saved_session();
+    let path = saved.tabs[0].path.as_deref().unwrap();
+    assert!(path.is_absolute(), "{}", path.display());
+    assert!(path.ends_with("no-such-dir-kqlhunt/new.kql"));
+    assert_eq!(saved.tabs[0].title, "new.kql");
 }

@@ -561,9 +561,13 @@ impl App {
             Some(Overlay::ConfirmCloseTab) => {
                 super::tabs::draw_confirm_close(frame, status, &self.theme)
             }
-            Some(Overlay::Search(prompt)) => {
-                super::buffer_search::draw(frame, status, prompt, &self.theme)
-            }
+            Some(Overlay::Search(prompt)) => super::buffer_search::draw(
+                frame,
+                status,
+                prompt,
+                self.notice.as_deref(),
+                &self.theme,
+            ),
             Some(Overlay::Detail(detail)) => {
                 if let Some(result) = &self.result {
                     super::detail::draw(

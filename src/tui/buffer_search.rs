@@ -155,9 +155,17 @@ impl App {
     }
 }
 
-/// The prompt in the status bar's place.
-pub fn draw(frame: &mut Frame, area: Rect, prompt: &SearchPrompt, theme: &Theme) {
-    super::grid_actions::draw_prompt(frame, area, ("/", &prompt.text, HINT), theme);
+/// The prompt in the status bar's place; `notice` ("no match", "wrapped") replaces the hint,
+/// since the prompt covers the status line that would say it.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    prompt: &SearchPrompt,
+    notice: Option<&str>,
+    theme: &Theme,
+) {
+    let hint = notice.unwrap_or(HINT);
+    super::grid_actions::draw_prompt(frame, area, ("/", &prompt.text, hint), theme);
 }
 
 #[cfg(test)]

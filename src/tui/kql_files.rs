@@ -76,6 +76,11 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     result
 }
 
+/// `path` from the current directory, so the session finds it from anywhere later.
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
 /// Whether a `:w` target names a query file rather than an export.
 pub fn is_query_file(path: &Path) -> bool {
     path.extension()
@@ -86,6 +91,7 @@ impl App {
     /// Open `path` in a tab: switch to it when it is already open, reuse the tab when the
     /// only one is empty and untitled, otherwise open a new one.
     pub fn open_query_file(&mut self, path: PathBuf) {
+        let path = absolute(path);
         if let Some(i) = self.queries.find_path(&path) {
             self.switch_query_tab(i);
             return;
@@ -122,6 +128,7 @@ impl App {
     /// `:saveas FILE` (and `:w FILE.kql`): write the active tab to `path`, which becomes its
     /// file. On failure the tab keeps its text, its old file and its unsaved mark.
     pub fn save_active_tab_as(&mut self, path: PathBuf) {
+        let path = absolute(path);
         let shown = escape_control(&path.display().to_string()).into_owned();
         let text = self.editor.text();
         match write_atomic(&path, &text) {
@@ -129,7 +136,7 @@ impl App {
                 self.mark_active_saved(path);
                 self.notice = Some(format!(
                     "saved {shown} ({})",
-                    crate::data::format::count_of(self.editor.lines().len(), "line")
+                    crate::data::format::count_of(text.lines().count(), "line")
                 ));
             }
             Err(e) => {
