@@ -246,6 +246,30 @@ fn slash_searches_and_workbench_keys_still_work_in_normal_mode() {
     assert_eq!(app.editor.text(), "");
 }
 
+#[test]
+fn esc_cancels_a_running_query_only_from_a_clean_normal_mode() {
+    use kqlhunt::worker::Command;
+    let cancels = |app: &App| {
+        app.outbox
+            .iter()
+            .filter(|c| matches!(c, Command::Cancel { .. }))
+            .count()
+    };
+    let mut app = vim_app("AlertInfo | take 1", (0, 0));
+    key(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    assert!(app.running.is_some(), "F5 runs in normal mode");
+    keys(&mut app, "i<Esc>");
+    assert_eq!(cancels(&app), 0, "Esc left insert mode only");
+    keys(&mut app, "d<Esc>");
+    assert_eq!(cancels(&app), 0, "Esc dropped the pending d only");
+    keys(&mut app, "<Esc>");
+    assert_eq!(
+        cancels(&app),
+        1,
+        "Esc in a clean normal mode cancels the query"
+    );
+}
+
 fn arb_key() -> impl Strategy<Value = (KeyCode, KeyModifiers)> {
     let chars = "hjklwbeg0^$GiaIAoOxdcypPuvV<>123:/nN q"
         .chars()

@@ -17,7 +17,7 @@ pub enum EditError {
     NoCommand,
     #[error("the editor command has an unclosed quote: {0}")]
     Unbalanced(String),
-    #[error("cannot start {program}: {source}")]
+    #[error("cannot start {program}: {source}; set $VISUAL or $EDITOR")]
     Spawn {
         program: String,
         source: std::io::Error,
