@@ -477,3 +477,24 @@ fn files_are_kept_by_absolute_path_so_a_restart_elsewhere_finds_them() {
     assert!(path.ends_with("no-such-dir-kqlhunt/new.kql"));
     assert_eq!(saved.tabs[0].title, "new.kql");
 }
+
+#[test]
+fn many_tabs_show_a_window_around_the_active_one() {
+    let mut app = app_with("demo");
+    for i in 0..12 {
+        app.new_query_tab(Some(format!("hunt-{i}.kql")), None, "x");
+    }
+    key(&mut app, KeyCode::Char('5'), ALT);
+    let top = screen_lines(&mut app, 80, 12).remove(0);
+    assert!(top.contains("[5 hunt-3.kql]"), "{top}");
+    assert!(
+        top.contains(" 4 hunt-2.kql [5"),
+        "neighbours are shown: {top}"
+    );
+    assert!(top.contains('‹') && top.contains('›'), "{top}");
+    assert!(top.ends_with('┐'), "{top}");
+    // Titles are cut at 24 cells.
+    app.new_query_tab(Some("x".repeat(60)), None, "");
+    let top = screen_lines(&mut app, 80, 12).remove(0);
+    assert!(top.contains(&format!("[14 {}…]", "x".repeat(23))), "{top}");
+}

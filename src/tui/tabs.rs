@@ -268,25 +268,68 @@ impl App {
     }
 }
 
+/// The longest tab title the strip shows (longer ones end in `…`).
+const MAX_TITLE: usize = 24;
+
 /// The tab strip for the editor pane's title: ` 1 query 1 [2 hunt.kql*] `, the active tab
-/// in brackets and styled as a title, `*` on a file tab with unsaved edits. `None` with a single untitled tab (the pane says " Query ").
-pub fn strip(app: &App, theme: &Theme) -> Option<Vec<Span<'static>>> {
+/// in brackets and styled as a title, `*` on a file tab with unsaved edits. When the tabs do
+/// not fit in `width` cells, a window around the active tab is shown with `‹`/`›` where
+/// tabs are hidden. `None` with a single untitled tab (the pane says " Query ").
+pub fn strip(app: &App, theme: &Theme, width: usize) -> Option<Vec<Span<'static>>> {
+    use crate::data::format::{display_width, truncate_to_width};
     let tabs = &app.queries;
     if tabs.len() == 1 && tabs.active_tab().path.is_none() {
         return None;
     }
+    let labels: Vec<(String, ratatui::style::Style)> = (0..tabs.len())
+        .map(|i| {
+            let mark = if app.tab_is_modified(i) { "*" } else { "" };
+            let name = escape_control(&tabs.tabs[i].title);
+            let name = truncate_to_width(&name, MAX_TITLE);
+            // Brackets mark the active tab without colour (NO_COLOR, monochrome terminals).
+            if i == tabs.active() {
+                (format!("[{} {name}{mark}]", i + 1), theme.title)
+            } else {
+                (format!(" {} {name}{mark} ", i + 1), theme.dim)
+            }
+        })
+        .collect();
+    let widths: Vec<usize> = labels.iter().map(|(l, _)| display_width(l)).collect();
+    // Grow a window around the active tab while it fits (2 cells kept for the markers).
+    let (mut lo, mut hi) = (tabs.active(), tabs.active() + 1);
+    let mut used = widths[tabs.active()];
+    let room = if widths.iter().sum::<usize>() <= width {
+        usize::MAX
+    } else {
+        width.saturating_sub(2)
+    };
+    loop {
+        let mut grew = false;
+        if hi < labels.len() && used + widths[hi] <= room {
+            used += widths[hi];
+            hi += 1;
+            grew = true;
+        }
+        if lo > 0 && used + widths[lo - 1] <= room {
+            lo -= 1;
+            used += widths[lo];
+            grew = true;
+        }
+        if !grew {
+            break;
+        }
+    }
     let mut spans = Vec::new();
-    for i in 0..tabs.len() {
-        let tab = &tabs.tabs[i];
-        let mark = if app.tab_is_modified(i) { "*" } else { "" };
-        let name = escape_control(&tab.title);
-        // Brackets mark the active tab without colour (NO_COLOR, monochrome terminals).
-        let (label, style) = if i == tabs.active() {
-            (format!("[{} {name}{mark}]", i + 1), theme.title)
-        } else {
-            (format!(" {} {name}{mark} ", i + 1), theme.dim)
-        };
-        spans.push(Span::styled(label, style));
+    if lo > 0 {
+        spans.push(Span::styled("‹", theme.dim));
+    }
+    spans.extend(
+        labels[lo..hi]
+            .iter()
+            .map(|(label, style)| Span::styled(label.clone(), *style)),
+    );
+    if hi < labels.len() {
+        spans.push(Span::styled("›", theme.dim));
     }
     spans.push(Span::raw(" "));
     Some(spans)
