@@ -148,6 +148,14 @@ fn operators_counts_and_inserts_edit_like_vim() {
         ("hello world", (0, 0), "xu", "hello world", (0, 0)),
         ("hello world", (0, 0), "xu<C-r>", "ello world", (0, 0)),
         ("a\nb\nc", (0, 0), "ddddu", "b\nc", (0, 0)),
+        (
+            "a\n  | where x\nc",
+            (1, 4),
+            "ddu",
+            "a\n  | where x\nc",
+            (1, 2),
+        ),
+        ("abc def", (0, 4), "dwu", "abc def", (0, 4)),
         // Visual, charwise and linewise.
         ("hello world", (0, 0), "vld", "llo world", (0, 0)),
         ("hello world", (0, 0), "veyP", "hellohello world", (0, 4)),

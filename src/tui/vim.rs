@@ -292,15 +292,8 @@ impl Vim {
                 for _ in 0..count {
                     editor.undo();
                 }
-                // Like vim, the cursor goes to where the text changed.
-                let after = editor.text();
-                let at = before
-                    .char_indices()
-                    .zip(after.chars())
-                    .find(|((_, a), b)| a != b)
-                    .map_or(before.len().min(after.len()), |((i, _), _)| i);
-                if before != after {
-                    editor.set_cursor_byte_offset(at.min(after.len()));
+                if let Some((row, col)) = changed_at(&before, editor.lines()) {
+                    editor.set_cursor(row, col);
                 }
                 clamp_normal(editor);
             }
@@ -743,6 +736,25 @@ impl Flat {
         }
         i
     }
+}
+
+/// Where an undo changed the text, as vim puts the cursor: the first changed line, at its
+/// first non-blank when lines came or went, else at the first changed character.
+fn changed_at(before: &str, after: &[String]) -> Option<(usize, usize)> {
+    let old: Vec<&str> = before.split('\n').collect();
+    let row = (0..old.len().max(after.len()))
+        .find(|&r| old.get(r).copied() != after.get(r).map(String::as_str))?;
+    let row = row.min(after.len() - 1);
+    let line = &after[row];
+    if old.len() != after.len() {
+        return Some((row, first_non_blank(line)));
+    }
+    let col = old[row]
+        .chars()
+        .zip(line.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    Some((row, col))
 }
 
 fn line_len(editor: &Editor, row: usize) -> usize {
