@@ -165,6 +165,8 @@ fn operators_counts_and_inserts_edit_like_vim() {
         ("a\nb\nc", (2, 0), "Vkd", "a", (0, 0)),
         ("a\nb\nc", (0, 0), "Vj>", "    a\n    b\nc", (0, 4)),
         ("    a\nb", (0, 0), "V<", "a\nb", (0, 0)),
+        ("a\nb\nc", (0, 0), "Vj>u", "a\nb\nc", (0, 0)),
+        ("  a\n      b", (0, 0), "Vj<", "a\n  b", (0, 0)),
         ("a\nb\nc", (0, 0), "VjyGp", "a\nb\nc\na\nb", (3, 0)),
         ("abc", (0, 0), "vl<Esc>x", "ac", (0, 1)),
         // A half-typed command is dropped by Esc.

@@ -418,18 +418,21 @@ impl Vim {
             (None, '>' | '<') => {
                 editor.cancel_selection();
                 self.mode = Mode::Normal;
-                for row in lo.0..=hi.0 {
-                    if c == '>' {
-                        if line_len(editor, row) > 0 {
-                            editor.set_cursor(row, 0);
-                            editor.insert_str("    ");
+                // One edit for all the lines, so one `u` undoes it.
+                let lines: Vec<String> = editor
+                    .lines()
+                    .iter()
+                    .enumerate()
+                    .map(|(row, line)| match c {
+                        _ if !(lo.0..=hi.0).contains(&row) || line.is_empty() => line.clone(),
+                        '>' => format!("    {line}"),
+                        _ => {
+                            let n = line.chars().take(4).take_while(|c| *c == ' ').count();
+                            line[n..].to_string()
                         }
-                    } else {
-                        let line = &editor.lines()[row];
-                        let n = line.chars().take(4).take_while(|c| *c == ' ').count();
-                        editor.delete_between((row, 0), (row, n));
-                    }
-                }
+                    })
+                    .collect();
+                editor.replace_all(&lines.join("\n"));
                 let row = lo.0;
                 editor.set_cursor(row, first_non_blank(&editor.lines()[row]));
             }
