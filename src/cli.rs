@@ -33,6 +33,10 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Option<Commands>,
+    /// Query files to open in editor tabs (a file that does not exist yet opens empty and
+    /// is created by the first save, Ctrl+S).
+    #[arg(value_name = "FILE.kql")]
+    pub queries: Vec<PathBuf>,
     /// Draw the first frame and exit (for startup benchmarks).
     #[arg(long, hide = true)]
     pub exit_after_first_frame: bool,

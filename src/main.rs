@@ -39,12 +39,13 @@ fn main() -> ExitCode {
                 let options = LoopOptions {
                     exit_after_first_frame: cli.exit_after_first_frame,
                 };
-                workbench(&global, &args.files, options).await
+                workbench(&global, &args.files, &[], options).await
             }
             None => {
                 workbench(
                     &global,
                     &[],
+                    &cli.queries,
                     LoopOptions {
                         exit_after_first_frame: cli.exit_after_first_frame,
                     },
@@ -82,6 +83,7 @@ fn fail(e: anyhow::Error) -> ExitCode {
 async fn workbench(
     global: &GlobalArgs,
     files: &[std::path::PathBuf],
+    queries: &[std::path::PathBuf],
     opts: LoopOptions,
 ) -> anyhow::Result<ExitCode> {
     // Resolve and read before the terminal switches screens, so a config error or an
@@ -102,6 +104,22 @@ async fn workbench(
     if let Some(paths) = Paths::discover() {
         app.restore_session(tui::session::Session::new(&paths.data_dir));
         app.side.library.dir = Some(tui::side_pane::library_dir(&paths));
+    }
+    if profile
+        .config_path
+        .as_deref()
+        .is_some_and(tui::vim::enabled_in_config_file)
+    {
+        app.vim = Some(tui::vim::Vim::new());
+    }
+    // Query files named on the command line open in tabs over the restored session.
+    let mut first = None;
+    for path in queries {
+        app.open_query_file(path.clone());
+        first.get_or_insert(app.queries.active());
+    }
+    if let Some(i) = first {
+        app.switch_query_tab(i);
     }
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));

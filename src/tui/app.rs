@@ -46,6 +46,10 @@ pub enum Overlay {
     Command {
         text: String,
     },
+    /// "Close this tab and lose its unsaved text?"
+    ConfirmCloseTab,
+    /// Search in the query buffer (Ctrl+F).
+    Search(super::buffer_search::SearchPrompt),
 }
 
 /// The query in flight.
@@ -137,6 +141,13 @@ pub struct App {
     pub copies: Vec<super::clipboard::Payload>,
     /// The side pane: schema tree and library of saved queries.
     pub side: super::side_pane::SidePane,
+    // Editor (see tabs.rs, buffer_search.rs, external_editor.rs, vim.rs): the query tabs
+    // (`editor` is the active one's), the last buffer search, a request for the event loop
+    // to run $EDITOR, and vim mode when it is on.
+    pub queries: super::tabs::QueryTabs,
+    pub last_search: Option<String>,
+    pub(crate) external_edit: bool,
+    pub vim: Option<super::vim::Vim>,
 }
 
 impl App {
@@ -180,6 +191,10 @@ impl App {
             export: None,
             session: None,
             side: Default::default(),
+            queries: Default::default(),
+            last_search: None,
+            external_edit: false,
+            vim: None,
         }
     }
 
@@ -235,12 +250,17 @@ impl App {
             Some(Overlay::Filter { .. }) => return self.on_filter_key(key),
             Some(Overlay::Detail(_)) => return self.on_detail_key(key),
             Some(Overlay::Command { .. }) => return self.on_command_key(key),
+            Some(Overlay::ConfirmCloseTab) => return self.on_confirm_close_tab_key(key),
+            Some(Overlay::Search(_)) => return self.on_search_key(key),
             None => {}
         }
         if self.on_completion_key(key) {
             return;
         }
         if self.focus == Focus::Side && self.on_side_key(key) {
+            return;
+        }
+        if self.focus == Focus::Editor && self.on_vim_key(key) {
             return;
         }
         match self.keymap.lookup(self.context(), &key) {
@@ -298,6 +318,16 @@ impl App {
             Action::CommandLine => self.open_command_line(""),
             Action::OpenFile => self.open_command_line("open "),
             Action::EditorBuiltin => {}
+            Action::NewTab => self.new_query_tab(None, None, ""),
+            Action::CloseTab => self.request_close_tab(),
+            Action::NextTab => self.cycle_query_tab(1),
+            Action::PrevTab => self.cycle_query_tab(-1),
+            Action::GotoTab(n) => self.switch_query_tab(usize::from(n).saturating_sub(1)),
+            Action::SaveTab => self.save_active_tab(),
+            Action::ExternalEditor => self.request_external_edit(),
+            Action::SearchBuffer => self.open_buffer_search(),
+            Action::SearchNext => self.repeat_buffer_search(super::buffer_search::Direction::Next),
+            Action::SearchPrev => self.repeat_buffer_search(super::buffer_search::Direction::Prev),
             grid_action => self.grid_action(grid_action),
         }
     }
@@ -553,6 +583,16 @@ impl App {
             Some(Overlay::Command { text }) => {
                 super::command_line::draw(frame, status, text, &self.theme)
             }
+            Some(Overlay::ConfirmCloseTab) => {
+                super::tabs::draw_confirm_close(frame, status, &self.theme)
+            }
+            Some(Overlay::Search(prompt)) => super::buffer_search::draw(
+                frame,
+                status,
+                prompt,
+                self.notice.as_deref(),
+                &self.theme,
+            ),
             Some(Overlay::Detail(detail)) => {
                 if let Some(result) = &self.result {
                     super::detail::draw(

@@ -1,8 +1,11 @@
 //! The workbench's command line (`:` in the results, Ctrl+O from anywhere): `:open FILE...`
 //! reads data files into local tables named after them, through the worker, so a large file
-//! never stalls the screen; `:w FILE` writes the result as shown (see `export`). Typed text
-//! is kept until Enter or Esc. `:save-query NAME` (`!` to replace) saves the editor's
-//! query into the library (see `side_pane`).
+//! never stalls the screen (a `.kql` file opens in a query tab instead); `:e FILE` opens a
+//! query file in a tab; `:w` writes: a `.kql` name, or nothing on a tab that has a file,
+//! saves the query; any other name exports the result as shown (see `export`);
+//! `:saveas FILE` names the tab's file; `:set vim` / `:set novim`; `:save-query NAME` (`!` to
+//! replace) saves the editor's query into the library (see `side_pane`). Typed text is kept
+//! until Enter or Esc.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -13,8 +16,7 @@ use super::theme::Theme;
 use crate::worker::Command;
 
 /// What the command line understands, for its hint.
-pub const HINT: &str =
-    "open FILE... · w FILE.csv|tsv|json|jsonl · save-query NAME   Enter runs · Esc cancels";
+pub const HINT: &str = "open FILE... · e Q.kql · w Q.kql saves the query · w F.csv|tsv|json|jsonl exports · save-query NAME   Enter runs · Esc cancels";
 
 impl App {
     /// Open the command line with `text` already typed.
@@ -47,8 +49,34 @@ impl App {
         let mut words = line.split_whitespace();
         match words.next() {
             None => {}
-            Some("open" | "o" | "e" | "edit") => {
-                let paths: Vec<std::path::PathBuf> = words.map(expand_home).collect();
+            Some("e" | "edit") => match (words.next(), words.next()) {
+                (Some(path), None) => self.open_query_file(expand_home(path)),
+                _ => self.notice = Some(":e needs one query file: :e hunt.kql".into()),
+            },
+            Some("saveas" | "sav") => match (words.next(), words.next()) {
+                (Some(path), None) => self.save_active_tab_as(expand_home(path)),
+                _ => self.notice = Some(":saveas needs one file: :saveas hunt.kql".into()),
+            },
+            Some("set") => match words.next() {
+                Some("vim") => self.set_vim(true),
+                Some("novim") => self.set_vim(false),
+                _ => self.notice = Some(":set takes vim or novim".into()),
+            },
+            Some("open" | "o") => {
+                let mut paths: Vec<std::path::PathBuf> = words.map(expand_home).collect();
+                let queries: Vec<_> = paths
+                    .iter()
+                    .filter(|p| super::kql_files::is_query_file(p))
+                    .cloned()
+                    .collect();
+                paths.retain(|p| !super::kql_files::is_query_file(p));
+                let had_queries = !queries.is_empty();
+                for path in queries {
+                    self.open_query_file(path);
+                }
+                if paths.is_empty() && had_queries {
+                    return;
+                }
                 if paths.is_empty() {
                     self.notice = Some(":open needs a file: :open logons.csv".into());
                 } else {
@@ -59,9 +87,20 @@ impl App {
                     self.outbox.push(Command::Open { paths });
                 }
             }
-            Some("w" | "write" | "export") => match words.next() {
-                Some(path) if words.next().is_none() => self.start_export(expand_home(path)),
-                _ => self.notice = Some(":w needs one file: :w hits.csv".into()),
+            Some("w" | "write" | "export") => match (words.next(), words.next()) {
+                (Some(path), None)
+                    if super::kql_files::is_query_file(std::path::Path::new(path)) =>
+                {
+                    self.save_active_tab_as(expand_home(path))
+                }
+                (Some(path), None) => self.start_export(expand_home(path)),
+                (None, _) if self.queries.active_tab().path.is_some() => self.save_active_tab(),
+                _ => {
+                    self.notice = Some(
+                        ":w needs one file: :w hunt.kql saves the query, :w hits.csv exports"
+                            .into(),
+                    )
+                }
             },
             Some(cmd @ ("save-query" | "sq" | "save-query!" | "sq!")) => {
                 let name = line.trim_start()[cmd.len()..].trim();

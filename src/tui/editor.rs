@@ -46,6 +46,9 @@ pub struct Editor {
     /// Sorted by line (stable), so a line's spans are found by binary search.
     spans: Vec<StyledSpan>,
     revision: u64,
+    /// Whole-text replacements the textarea records as two edits (delete, insert), as
+    /// (text hash before, text hash after), so undo and redo take both steps at once.
+    compound: Vec<(u64, u64)>,
 }
 
 impl Default for Editor {
@@ -74,7 +77,8 @@ impl Editor {
         Editor {
             textarea,
             spans: Vec::new(),
-            revision: 0,
+            revision: next_revision(),
+            compound: Vec::new(),
         }
     }
 
@@ -86,9 +90,7 @@ impl Editor {
     /// Replace the whole text (e.g. a query from history or a file). The cursor goes to the
     /// start, spans are cleared, and the undo history starts afresh.
     pub fn set_text(&mut self, text: &str) {
-        let mut next = Editor::from_text(text);
-        next.revision = self.revision.wrapping_add(1);
-        *self = next;
+        *self = Editor::from_text(text);
     }
 
     /// The lines of the text (never empty: an empty editor has one empty line).
@@ -254,19 +256,79 @@ impl Editor {
     }
 
     pub fn undo(&mut self) -> bool {
+        let now = self.text_hash();
         let changed = self.textarea.undo();
         if changed {
+            if self.compound.iter().any(|(_, after)| *after == now) {
+                self.textarea.undo();
+            }
             self.touch();
         }
         changed
     }
 
     pub fn redo(&mut self) -> bool {
+        let now = self.text_hash();
         let changed = self.textarea.redo();
         if changed {
+            if self.compound.iter().any(|(before, _)| *before == now) {
+                self.textarea.redo();
+            }
             self.touch();
         }
         changed
+    }
+
+    /// Replace the whole text with `text` as ONE undoable edit (the external editor's
+    /// result): only the part that differs is touched, and the cursor goes to its start.
+    pub fn replace_all(&mut self, text: &str) -> bool {
+        let old = self.text();
+        let text = text.replace("\r\n", "\n");
+        if old == text {
+            return false;
+        }
+        let prefix = old
+            .char_indices()
+            .zip(text.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8());
+        let suffix = old[prefix..]
+            .chars()
+            .rev()
+            .zip(text[prefix..].chars().rev())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum::<usize>();
+        let removed = &old[prefix..old.len() - suffix];
+        let added = &text[prefix..text.len() - suffix];
+        let before = self.text_hash();
+        self.textarea.cancel_selection();
+        self.set_cursor_byte_offset(prefix);
+        let yank = self.textarea.yank_text();
+        if !removed.is_empty() {
+            self.textarea.delete_str(removed.chars().count());
+        }
+        if !added.is_empty() {
+            self.textarea.insert_str(added);
+        }
+        self.textarea.set_yank_text(yank);
+        if !removed.is_empty() && !added.is_empty() {
+            self.compound.push((before, self.text_hash()));
+            if self.compound.len() > 16 {
+                self.compound.remove(0);
+            }
+        }
+        self.set_cursor_byte_offset(prefix);
+        self.touch();
+        true
+    }
+
+    fn text_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.textarea.lines().hash(&mut h);
+        h.finish()
     }
 
     /// Select the whole text.
@@ -276,6 +338,31 @@ impl Editor {
 
     pub fn cancel_selection(&mut self) {
         self.textarea.cancel_selection();
+    }
+
+    /// Start selecting at the cursor; cursor moves then extend the selection.
+    pub fn start_selection(&mut self) {
+        self.textarea.start_selection();
+    }
+
+    /// Delete the text between two positions (row, column in chars; `to` excluded) as one
+    /// undoable edit, leaving the cursor at `from`. The textarea's yank buffer is kept.
+    pub fn delete_between(&mut self, from: (usize, usize), to: (usize, usize)) -> bool {
+        if from >= to {
+            return false;
+        }
+        let yank = self.textarea.yank_text();
+        self.textarea.cancel_selection();
+        self.set_cursor(from.0, from.1);
+        self.textarea.start_selection();
+        self.set_cursor(to.0, to.1);
+        let changed = self.textarea.cut();
+        self.textarea.set_yank_text(yank);
+        self.textarea.cancel_selection();
+        if changed {
+            self.touch();
+        }
+        changed
     }
 
     /// Styles to draw over the text (syntax, diagnostics), replacing the previous ones. They
@@ -290,8 +377,10 @@ impl Editor {
         &self.spans
     }
 
-    /// A counter that changes whenever the text changes through this type, so the app can
-    /// tell when spans, diagnostics or "query under cursor" are stale.
+    /// A number that changes whenever the text changes through this type, so the app can
+    /// tell when spans, diagnostics or "query under cursor" are stale. Unique across
+    /// editors (one counter for the process), so caches keyed by it cannot confuse two
+    /// query tabs.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -313,6 +402,16 @@ impl Editor {
         self.textarea.search_back(false)
     }
 
+    /// Search the pattern set by [`Editor::set_search_pattern`] forward or back, wrapping;
+    /// `match_cursor`: a match at the cursor counts. `false` when there is none.
+    pub fn textarea_search(&mut self, forward: bool, match_cursor: bool) -> bool {
+        if forward {
+            self.textarea.search_forward(match_cursor)
+        } else {
+            self.textarea.search_back(match_cursor)
+        }
+    }
+
     /// The underlying textarea, read-only (scroll offset, search pattern…).
     pub fn textarea(&self) -> &TextArea<'static> {
         &self.textarea
@@ -326,7 +425,7 @@ impl Editor {
     }
 
     fn touch(&mut self) {
-        self.revision = self.revision.wrapping_add(1);
+        self.revision = next_revision();
     }
 
     fn byte_offset(&self, row: usize, col: usize) -> usize {
@@ -351,6 +450,12 @@ impl Editor {
         }
         (0, 0)
     }
+}
+
+/// A revision no editor has had yet.
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The tab stop distance, the textarea's default.

@@ -53,7 +53,13 @@ fn pane_block<'a>(app: &App, title: Vec<Span<'a>>, focused: bool) -> Block<'a> {
 pub fn draw_editor(app: &mut App, frame: &mut Frame, area: Rect) -> Option<Position> {
     app.highlighter.refresh(&mut app.editor, &app.theme);
     let focused = app.focus == Focus::Editor && app.overlay.is_none();
-    let mut title = vec![Span::styled(" Query ", app.theme.title)];
+    // Room for the tabs: the pane less its corners, the cursor position and the vim mode.
+    let room = usize::from(area.width).saturating_sub(28);
+    let mut title = super::tabs::strip(app, &app.theme, room)
+        .unwrap_or_else(|| vec![Span::styled(" Query ", app.theme.title)]);
+    if let Some(mode) = app.vim.as_ref().and_then(|v| v.mode_label()) {
+        title.push(Span::styled(format!("{mode} "), app.theme.warn));
+    }
     if app.editor.lines().len() > 1 {
         let (row, col) = app.editor.cursor();
         title.push(Span::styled(

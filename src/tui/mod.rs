@@ -2,6 +2,7 @@
 //! the terminal and the worker. Nothing here talks to the network.
 
 pub mod app;
+pub mod buffer_search;
 pub mod chart;
 pub mod chord;
 pub mod clipboard;
@@ -11,12 +12,14 @@ pub mod confirm;
 pub mod detail;
 pub mod editor;
 pub mod export;
+pub mod external_editor;
 pub mod grid;
 pub mod grid_actions;
 pub mod help;
 pub mod highlight;
 pub mod inspect;
 pub mod keymap;
+pub mod kql_files;
 pub mod layout;
 pub mod library;
 pub mod mouse;
@@ -29,9 +32,11 @@ pub mod settings;
 pub mod side_pane;
 pub mod signin;
 pub mod status;
+pub mod tabs;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod vim;
 
 use std::time::{Duration, Instant};
 
@@ -77,6 +82,13 @@ pub async fn run(
         dirty |= app.poll_jobs();
         dirty |= app.poll_side();
         app.save_session(Instant::now(), false);
+        if app.take_external_edit() {
+            // The key reader's thread must stop before the editor reads the terminal.
+            drop(events);
+            *terminal = external_edit(app)?;
+            events = EventStream::new();
+            dirty = true;
+        }
         if !app.copies.is_empty() {
             app.flush_copies(&clipboard::Env::from_process(), terminal.backend_mut());
             dirty = true;
@@ -136,6 +148,17 @@ pub async fn run(
     // Quit, SIGTERM or SIGHUP (a dropped SSH session): the text is saved on the way out.
     app.save_session(Instant::now(), true);
     Ok(())
+}
+
+/// Ctrl+E: give the terminal to `$VISUAL`/`$EDITOR` on the active query, then take it
+/// back. The caller stops the key reader first, so no keystroke meant for the editor is
+/// read by the workbench.
+fn external_edit(app: &mut App) -> std::io::Result<terminal::Tui> {
+    let command =
+        external_editor::command_from_env(std::env::var_os("VISUAL"), std::env::var_os("EDITOR"));
+    terminal::restore();
+    app.run_external_edit(&command, &std::env::temp_dir());
+    terminal::enter()
 }
 
 /// Hand queued commands to the worker without ever blocking the UI.
