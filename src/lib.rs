@@ -9,6 +9,7 @@ pub mod config;
 pub mod data;
 pub mod demo;
 pub mod engine;
+pub mod history;
 pub mod kql;
 pub mod quota;
 pub mod tui;
