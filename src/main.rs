@@ -99,6 +99,8 @@ async fn workbench(
     if let Some(paths) = Paths::discover() {
         app.restore_session(tui::session::Session::new(&paths.data_dir));
     }
+    app.history.recorder =
+        kqlhunt::history::recorder_for(&profile, kqlhunt::history::Client::Workbench);
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));
     }

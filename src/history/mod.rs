@@ -13,6 +13,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{BackendKind, RunError, RunRequest};
+use crate::config::Paths;
+use crate::config::profile::ResolvedProfile;
 use crate::data::ResultSet;
 pub use search::Runs;
 pub use store::Store;
@@ -202,6 +204,18 @@ impl Recorder {
     }
 }
 
+/// The recorder for runs on `profile`'s backend, under the state dir (`None` without one).
+pub fn recorder_for(profile: &ResolvedProfile, client: Client) -> Option<Recorder> {
+    let paths = profile.paths.clone().or_else(Paths::discover)?;
+    let name = profile.name.as_ref().map(|n| n.value.as_str());
+    Some(Recorder::new(
+        Store::in_dir(&paths.state_dir),
+        profile.backend.value,
+        name,
+        client,
+    ))
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -345,7 +359,10 @@ mod tests {
         entry.backend = "graph".into();
         entry.profile = Some("prod".into());
         let line = serde_json::to_string(&entry).unwrap();
-        assert!(line.contains(r#""at":"2026-11-23T16:20:01.123Z""#), "{line}");
+        assert!(
+            line.contains(r#""at":"2026-11-23T16:20:01.123Z""#),
+            "{line}"
+        );
         assert!(!line.contains('\n'));
         assert_eq!(serde_json::from_str::<Entry>(&line).unwrap(), entry);
         assert_eq!(entry.place(), "graph:prod");

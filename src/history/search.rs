@@ -98,7 +98,11 @@ mod tests {
             "DeviceProcessEvents | where ProcessCommandLine has \"-enc\"",
             "DeviceLogonEvents | summarize count() by AccountName",
         ]);
-        assert_eq!(r.search(""), [3, 2, 1, 0], "empty: everything, newest first");
+        assert_eq!(
+            r.search(""),
+            [3, 2, 1, 0],
+            "empty: everything, newest first"
+        );
         assert_eq!(r.search("deviceprocess"), [2, 0]);
         assert_eq!(r.search("  PROCESS   where  "), [2, 0], "case and spacing");
         assert_eq!(r.search("process powershell"), [0], "all words");

@@ -44,6 +44,8 @@ pub enum Overlay {
     Command {
         text: String,
     },
+    /// The run history (Ctrl+R).
+    History(Box<super::history::HistoryOverlay>),
 }
 
 /// The query in flight.
@@ -129,6 +131,8 @@ pub struct App {
     pub session: Option<super::session::Session>,
     /// Copies waiting for the event loop to hand them to the terminal.
     pub copies: Vec<super::clipboard::Payload>,
+    /// Where runs are recorded, and the run and reopen in flight (history_app.rs).
+    pub history: super::history_app::HistoryState,
 }
 
 impl App {
@@ -169,6 +173,7 @@ impl App {
             copies: Vec::new(),
             export: None,
             session: None,
+            history: Default::default(),
         }
     }
 
@@ -222,6 +227,7 @@ impl App {
             Some(Overlay::Filter { .. }) => return self.on_filter_key(key),
             Some(Overlay::Detail(_)) => return self.on_detail_key(key),
             Some(Overlay::Command { .. }) => return self.on_command_key(key),
+            Some(Overlay::History(_)) => return self.on_history_key(key),
             None => {}
         }
         if self.on_completion_key(key) {
@@ -280,6 +286,7 @@ impl App {
             Action::RefreshSchema => self.refresh_schema(),
             Action::CommandLine => self.open_command_line(""),
             Action::OpenFile => self.open_command_line("open "),
+            Action::History => self.open_history(),
             Action::EditorBuiltin => {}
             grid_action => self.grid_action(grid_action),
         }
@@ -359,7 +366,7 @@ impl App {
         }
     }
 
-    fn request_quit(&mut self) {
+    pub(crate) fn request_quit(&mut self) {
         if self.running.is_some() {
             self.overlay = Some(Overlay::ConfirmQuit);
         } else {
@@ -409,11 +416,9 @@ impl App {
 
     fn send(&mut self, query: String, offset: usize, fresh: bool) {
         let id = self.alloc_query_id();
-        self.outbox.push(Command::Run {
-            id,
-            request: RunRequest::new(query),
-            fresh,
-        });
+        let request = RunRequest::new(query);
+        self.note_sent(id, &request);
+        self.outbox.push(Command::Run { id, request, fresh });
         self.running = Some(Running {
             id,
             started: Instant::now(),
@@ -440,7 +445,7 @@ impl App {
 
     /// Apply one event from the worker.
     pub fn on_worker_event(&mut self, event: WorkerEvent) {
-        if self.on_schema_event(&event) {
+        if self.on_schema_event(&event) || self.on_history_event(&event) {
             return;
         }
         let is_current = |app: &App, id: QueryId| app.running.as_ref().is_some_and(|r| r.id == id);
@@ -528,6 +533,7 @@ impl App {
             Some(Overlay::Command { text }) => {
                 super::command_line::draw(frame, status, text, &self.theme)
             }
+            Some(Overlay::History(history)) => history.draw(frame, area, &self.theme),
             Some(Overlay::Detail(detail)) => {
                 if let Some(result) = &self.result {
                     super::detail::draw(

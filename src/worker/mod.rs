@@ -14,6 +14,7 @@
 pub mod cache;
 pub mod local;
 pub mod refine;
+pub mod reopen;
 pub mod schema;
 
 use std::collections::VecDeque;
@@ -55,6 +56,14 @@ pub enum Command {
     /// answer is `Opened` or `OpenFailed`.
     Open {
         paths: Vec<std::path::PathBuf>,
+    },
+    /// Show an earlier run's result again from what the worker holds (`reopen`), never
+    /// from the service: `Finished` with `cached_age`, or `Failed` when it is gone.
+    /// `name` is the run's `$N` when it ran in this session.
+    Reopen {
+        id: QueryId,
+        request: RunRequest,
+        name: Option<String>,
     },
     Shutdown,
 }
@@ -195,6 +204,8 @@ struct Worker {
     running: Vec<Running>,
     cache: ResultCache,
     history: History,
+    /// Results still addressable as `$N`, for `Reopen`.
+    kept: reopen::Kept,
     /// Local answers (results, files, refinements) waiting to start: no quota, no queue.
     local_ready: Vec<Job>,
     next_seq: u64,
@@ -224,6 +235,7 @@ impl Worker {
         Worker {
             backend,
             history: History::new(options.tables.clone()),
+            kept: reopen::Kept::default(),
             local_ready: Vec::new(),
             options,
             quota,
@@ -290,6 +302,7 @@ impl Worker {
                     Some(Command::Cancel { id }) => self.on_cancel(id),
                     Some(Command::RefreshSchema { id }) => self.on_run(id, schema::refresh_request(), true),
                     Some(Command::Open { paths }) => self.on_open(paths),
+                    Some(Command::Reopen { id, request, name }) => self.on_reopen(id, &request, name.as_deref()),
                 },
                 Some(done) = self.done_rx.recv() => self.on_done(done).await,
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
@@ -368,6 +381,24 @@ impl Worker {
             fresh,
             attempts: 0,
             plan: None,
+        });
+    }
+
+    /// Answer from held results only; the service is never asked.
+    fn on_reopen(&mut self, id: QueryId, request: &RunRequest, name: Option<&str>) {
+        let now = Instant::now();
+        let answer = self.kept.answer(&mut self.cache, request, name, now);
+        self.emit(match answer {
+            Ok((result, age)) => WorkerEvent::Finished {
+                id,
+                result,
+                cached_age: Some(age),
+            },
+            Err(error) => WorkerEvent::Failed {
+                id,
+                error,
+                elapsed: Duration::ZERO,
+            },
         });
     }
 
@@ -584,6 +615,8 @@ impl Worker {
                 self.history
                     .record(&job.request, &mut result, from_service, now);
                 let result = Arc::new(result);
+                self.kept
+                    .remember(job.key.clone(), now, &result, &self.options.tables);
                 if job.plan.is_none() {
                     self.cache.put(job.key, now, Arc::clone(&result));
                 }
