@@ -7,7 +7,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
@@ -18,12 +18,14 @@ use crate::data::format::{escape_control, group_digits, truncate_to_width};
 use crate::data::time::{TICKS_PER_SECOND, human_duration};
 use crate::history::{Entry, Outcome, Runs};
 
-/// What the session can still reopen: results of this session from `$kept_from` on.
+/// What the session can still reopen: its results `$kept_from` to `$latest`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reopenable {
     pub session: Option<String>,
     /// The lowest `$N` the worker still holds.
     pub kept_from: u64,
+    /// The newest `$N` this session has seen (0: none).
+    pub latest: u64,
 }
 
 impl Reopenable {
@@ -34,7 +36,7 @@ impl Reopenable {
                 .name
                 .as_deref()
                 .and_then(name_number)
-                .is_some_and(|n| n >= self.kept_from)
+                .is_some_and(|n| n >= self.kept_from && n <= self.latest)
     }
 }
 
@@ -209,15 +211,15 @@ impl HistoryOverlay {
             ));
         }
         let keys = if self.preview.is_some() {
-            " Enter edit · Ctrl+O result · ↑↓ scroll · Esc/Tab back "
+            " Enter to the editor · Ctrl+O result · ↑↓ scroll · Esc/Tab back "
         } else {
-            " Enter edit · Tab preview · Ctrl+O result (↺ still held) · Esc close "
+            " Enter to the editor · Tab preview · Ctrl+O result (↺ still held) · Esc close "
         };
         let block = Block::bordered()
             .border_style(theme.border_focused)
             .title(Line::styled(title, theme.title))
             .title_bottom(Line::styled(keys, theme.dim));
-        let inner = block.inner(popup);
+        let inner = block.inner(popup).inner(Margin::new(1, 0));
         frame.render_widget(Clear, popup);
         frame.render_widget(block, popup);
         let [search, head, body, detail] = Layout::vertical([
@@ -244,12 +246,12 @@ impl HistoryOverlay {
         }
         match (self.preview, self.selected().cloned()) {
             (Some(scroll), Some(entry)) => {
-                frame.render_widget(Paragraph::new(Line::styled(" Query", theme.header)), head);
+                frame.render_widget(Paragraph::new(Line::styled("query", theme.header)), head);
                 self.draw_preview(frame, body, &entry, scroll, theme);
             }
             _ => {
                 let header = format!(
-                    " {:>8} {:<2} {:<14} {:>9} {:>7}  query",
+                    "{:>7} {:<2} {:<14} {:>9} {:>7}  query",
                     "when", "", "where", "rows", "took"
                 );
                 frame.render_widget(Paragraph::new(Line::styled(header, theme.header)), head);
@@ -267,10 +269,10 @@ impl HistoryOverlay {
         self.page = height.max(1);
         if self.matches.is_empty() {
             let text = if self.runs.is_empty() {
-                " No runs yet: every query you run (F5) is kept here.".to_string()
+                "No runs yet: every query you run (F5) is kept here.".to_string()
             } else {
                 format!(
-                    " No run's query has every word of “{}”.",
+                    "No run's query has every word of “{}”.",
                     escape_control(&self.search)
                 )
             };
@@ -322,7 +324,7 @@ impl HistoryOverlay {
         };
         let place = escape_control(&entry.place()).into_owned();
         let lead = format!(
-            " {:>8} ",
+            "{:>7} ",
             ago(self.now.saturating_sub(entry.at) / TICKS_PER_SECOND)
         );
         let rest = format!(
@@ -331,7 +333,7 @@ impl HistoryOverlay {
             rows,
             took
         );
-        let used = 10 + 2 + crate::data::format::display_width(&rest);
+        let used = 8 + 2 + crate::data::format::display_width(&rest);
         let query = one_line(&entry.query);
         let query = truncate_to_width(&query, width.saturating_sub(used)).into_owned();
         Line::from(vec![
@@ -416,7 +418,7 @@ fn describe(entry: &Entry) -> String {
             escape_control(entry.error.as_deref().unwrap_or("no reason kept"))
         )),
     }
-    format!(" {}", parts.join(" · "))
+    parts.join(" · ")
 }
 
 /// A query on one line: its lines trimmed and joined with ` ⏎ `, escaped.
@@ -500,8 +502,11 @@ mod tests {
         let r = Reopenable {
             session: Some("abc".into()),
             kept_from: 5,
+            latest: 7,
         };
         assert!(r.covers(&e));
+        e.name = Some("$8".into());
+        assert!(!r.covers(&e), "not a result this session has seen");
         e.name = Some("$4".into());
         assert!(!r.covers(&e), "dropped by the worker");
         e.name = Some("$7".into());

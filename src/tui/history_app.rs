@@ -1,6 +1,6 @@
 //! The history on the `App`: each run the workbench sends is recorded when the worker says
 //! how it ended (Finished, Failed, Cancelled), Ctrl+R opens the overlay (`history.rs`), and
-//! its choices land here: a query goes into the editor (undoably), a result comes back from
+//! its choices land here: a query goes into the editor (undoably, as a new block), a result comes back from
 //! its tab or, through `Command::Reopen`, from what the worker still holds (never the
 //! service).
 
@@ -123,7 +123,10 @@ impl App {
                     now_ticks(),
                     Reopenable {
                         session: Some(recorder.session().to_string()),
-                        kept_from: self.history.latest.saturating_sub(KEPT_RESULTS as u64 - 1),
+                        kept_from: (self.history.latest + 1)
+                            .saturating_sub(KEPT_RESULTS as u64)
+                            .max(1),
+                        latest: self.history.latest,
                     },
                 ),
                 Err(e) => HistoryOverlay::unavailable(format!(
@@ -157,19 +160,32 @@ impl App {
         }
     }
 
-    /// Put a query in the editor in place of its text, as one undoable edit.
+    /// Put a query in the editor as one undoable edit, never over the analyst's text: an
+    /// empty editor gets it, otherwise it becomes a new block at the end (blocks are
+    /// separated by blank lines, so F5 runs it); a query already there is only found.
     pub fn open_in_editor(&mut self, query: &str) {
         self.focus = Focus::Editor;
         let text = self.editor.text();
-        if text == query {
+        if let Some(at) = text.find(query).filter(|_| !query.is_empty()) {
+            self.editor.set_cursor_byte_offset(at);
+            self.notice = Some("the query is already in the editor: the cursor is on it".into());
             return;
         }
-        self.editor.replace_range(0..text.len(), query, 0);
-        self.notice = Some(if text.trim().is_empty() {
-            "the query from the history is in the editor; F5 runs it".into()
-        } else {
-            "the query from the history is in the editor; Ctrl+Z brings yours back".into()
-        });
+        if text.trim().is_empty() {
+            self.editor.replace_range(0..text.len(), query, 0);
+            self.notice = Some("the query from the history is in the editor; F5 runs it".into());
+            return;
+        }
+        let newlines = text.len() - text.trim_end_matches('\n').len();
+        let block = format!("{}{query}", "\n".repeat(2usize.saturating_sub(newlines)));
+        self.editor.set_cursor_byte_offset(text.len());
+        self.editor.insert_str(&block);
+        self.editor
+            .set_cursor_byte_offset(text.len() + block.len() - query.len());
+        self.notice = Some(
+            "the query from the history is at the end of the editor; F5 runs it, Ctrl+Z takes it back"
+                .into(),
+        );
     }
 
     /// Show a run's result again: its tab if it still has one, else whatever the worker
