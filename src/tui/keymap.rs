@@ -190,7 +190,7 @@ pub const BINDINGS: &[Binding] = &[
         chords: &[ctrl(K::Char('r'))],
         keys: "Ctrl+R",
         action: A::History,
-        help: "history: search past runs; reopen a query or its result",
+        help: "history: search runs, reopen a query or its result",
     },
     Binding {
         context: C::Global,
