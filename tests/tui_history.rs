@@ -242,6 +242,12 @@ fn every_ending_is_recorded_once() {
         cached_age: Some(Duration::from_secs(30)),
     });
 
+    // Quitting during a run cancels it, and the history says so.
+    run(&mut app, "DeviceFileEvents | take 1");
+    key(&mut app, KeyCode::Char('q'), CTRL);
+    key(&mut app, KeyCode::Char('y'), NONE);
+    assert!(app.should_quit);
+
     let runs = Store::in_dir(dir.path()).load().unwrap();
     let got: Vec<_> = runs
         .entries()
@@ -274,6 +280,13 @@ fn every_ending_is_recorded_once() {
                 Some(3),
                 true,
                 Some("$1")
+            ),
+            (
+                "DeviceFileEvents | take 1",
+                Outcome::Cancelled,
+                None,
+                false,
+                None
             ),
         ]
     );

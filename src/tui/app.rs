@@ -376,7 +376,10 @@ impl App {
 
     fn quit_now(&mut self) {
         if let Some(running) = &self.running {
-            self.outbox.push(Command::Cancel { id: running.id });
+            let id = running.id;
+            self.outbox.push(Command::Cancel { id });
+            // Its `Cancelled` will not be read: the history hears it now.
+            self.on_history_event(&WorkerEvent::Cancelled { id });
         }
         self.should_quit = true;
     }

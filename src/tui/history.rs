@@ -259,8 +259,8 @@ impl HistoryOverlay {
             }
         }
         if let Some(entry) = self.selected() {
-            let line = Line::styled(describe(entry), theme.dim);
-            frame.render_widget(Paragraph::new(truncate_line(line, detail.width)), detail);
+            let text = truncate_to_width(&describe(entry), detail.width as usize).into_owned();
+            frame.render_widget(Paragraph::new(Line::styled(text, theme.dim)), detail);
         }
     }
 
@@ -450,15 +450,6 @@ fn bg_of(style: Style) -> Style {
         Some(bg) => Style::default().bg(bg),
         None => Style::default(),
     }
-}
-
-fn truncate_line(line: Line<'static>, width: u16) -> Line<'static> {
-    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-    Line::styled(
-        truncate_to_width(&text, width as usize).into_owned(),
-        line.style
-            .patch(line.spans.first().map_or(Style::default(), |s| s.style)),
-    )
 }
 
 #[cfg(test)]
