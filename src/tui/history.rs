@@ -122,10 +122,6 @@ impl HistoryOverlay {
         self.matches.len()
     }
 
-    pub fn is_previewing(&self) -> bool {
-        self.preview.is_some()
-    }
-
     fn set_search(&mut self, text: String) {
         self.search = text;
         self.matches = self.runs.search(&self.search);
@@ -180,9 +176,11 @@ impl HistoryOverlay {
             }
             KeyCode::Char('u') if ctrl => self.set_search(String::new()),
             KeyCode::Char('w') if ctrl => {
-                let trimmed = self.search.trim_end();
-                let cut = trimmed.rfind(char::is_whitespace).map_or(0, |i| i + 1);
-                self.set_search(trimmed[..cut].to_string());
+                let kept = self
+                    .search
+                    .trim_end()
+                    .trim_end_matches(|c: char| !c.is_whitespace());
+                self.set_search(kept.to_string());
             }
             KeyCode::Char(c) if !ctrl && !alt => {
                 self.preview = None;
@@ -455,6 +453,31 @@ fn bg_of(style: Style) -> Style {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn the_search_box_edits_by_char_and_by_word() {
+        let mut o = HistoryOverlay::new(Runs::default(), 0, Reopenable::default());
+        for c in "DeviceEvents\u{3000}has  x".chars() {
+            o.on_key(&key(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        o.on_key(&key(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(o.search_text(), "DeviceEvents\u{3000}has  ");
+        o.on_key(&key(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!(o.search_text(), "DeviceEvents\u{3000}");
+        o.on_key(&key(KeyCode::Backspace, KeyModifiers::NONE));
+        assert_eq!(o.search_text(), "DeviceEvents");
+        o.on_key(&key(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert_eq!(o.search_text(), "");
+        assert_eq!(
+            o.on_key(&key(KeyCode::Enter, KeyModifiers::NONE)),
+            Step::Stay,
+            "nothing to pick"
+        );
+    }
 
     #[test]
     fn ages_read_short() {

@@ -5,7 +5,8 @@
 //! 429 once the wait is over, answers repeats from a result cache, and collapses identical
 //! requests in flight into one call. Every result is kept as a local table (`$1`, `$last`),
 //! and a query that only adds operators to an earlier remote one is answered locally from
-//! that result at no quota cost (see `refine`).
+//! that result at no quota cost (see `refine`). An earlier run's result is reopened only
+//! from what the worker holds, never from the service (see `reopen`).
 //!
 //! The quota store reads and writes a file under a lock shared with other processes; every
 //! use of it runs on tokio's blocking pool (`spawn_blocking`), so the async threads (and
