@@ -41,7 +41,7 @@ fn entry(i: usize) -> Entry {
         at: None,
     };
     let result = kqlhunt::data::ResultSet::default();
-    let ended = if i % 7 == 0 {
+    let ended = if i.is_multiple_of(7) {
         Ended::Failed {
             error: &error,
             elapsed: Duration::from_millis(300),

@@ -146,10 +146,10 @@ impl HistoryOverlay {
             KeyCode::Enter => return chosen(self, Step::Edit),
             KeyCode::Esc if self.preview.is_some() => self.preview = None,
             KeyCode::Esc => return Step::Close,
-            KeyCode::Tab | KeyCode::Right if self.preview.is_none() => {
-                if self.selected().is_some() {
-                    self.preview = Some(0);
-                }
+            KeyCode::Tab | KeyCode::Right
+                if self.preview.is_none() && self.selected().is_some() =>
+            {
+                self.preview = Some(0)
             }
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Left => self.preview = None,
             KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown
