@@ -4,42 +4,16 @@
 //! boundaries.
 
 mod corpus;
+#[path = "../fuzz/targets.rs"]
+mod targets;
 
 use std::time::Instant;
 
-use kqlhunt::kql::{self, Span};
 use proptest::prelude::*;
 
-fn check_span(src: &str, span: Span, what: &str) {
-    assert!(
-        span.start <= span.end && span.end <= src.len(),
-        "{what} span {span:?} out of bounds (len {}) for {src:?}",
-        src.len()
-    );
-    assert!(
-        src.is_char_boundary(span.start) && src.is_char_boundary(span.end),
-        "{what} span {span:?} not on char boundaries for {src:?}"
-    );
-}
-
-/// Runs everything on `src` and checks every span.
+/// Lexing, parsing and splitting, every span checked.
 fn check(src: &str) {
-    let parsed = kql::parse(src);
-    for t in &parsed.tokens {
-        check_span(src, t.span, "token");
-    }
-    for d in &parsed.diagnostics {
-        check_span(src, d.span, "diagnostic");
-    }
-    kql::for_each_span(&parsed.script, |s| check_span(src, s, "node"));
-    for r in kql::query_ranges(src) {
-        check_span(src, Span::from(r), "query range");
-    }
-    for off in [0, src.len() / 2, src.len()] {
-        if let Some(r) = kql::query_at(src, off) {
-            check_span(src, Span::from(r), "query_at");
-        }
-    }
+    targets::kql_front_end(src);
 }
 
 fn corpus() -> Vec<String> {
@@ -165,7 +139,7 @@ proptest! {
 
     #[test]
     fn arbitrary_strings(s in any::<String>()) {
-        check(&s);
+        targets::kql_text(&s);
     }
 
     #[test]
@@ -175,7 +149,7 @@ proptest! {
 
     #[test]
     fn token_soups(s in soup()) {
-        check(&s);
+        targets::kql_text(&s);
     }
 }
 

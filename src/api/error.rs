@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use crate::backend::{BackendKind, RunError};
 use crate::data::format::escape_control;
-use crate::data::time::{human_duration, parse_timespan};
+use crate::data::time::human_duration;
+use crate::quota::throttle::{self, parse_retry_after};
 
 /// The wait assumed when a 429 says neither `Retry-After` nor "again in …": one window of
 /// the per-minute call quota. The quota ledger reads the body (kept in the error) itself.
@@ -60,40 +61,6 @@ pub fn parse_error_body(body: &[u8]) -> Option<ServiceError> {
         message: e.message,
         target: (!e.target.is_empty()).then_some(e.target),
     })
-}
-
-/// `Retry-After` in seconds, integer or fractional (`10`, `2.128`). HTTP dates are not used
-/// by these services and yield `None`.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let secs: f64 = value.trim().parse().ok()?;
-    (0.0..1e9)
-        .contains(&secs)
-        .then(|| Duration::from_secs_f64(secs))
-}
-
-/// The wait a 429 message names: "again in 8 seconds" or "again in 00:07:12".
-pub fn wait_from_message(message: &str) -> Option<Duration> {
-    let lower = message.to_ascii_lowercase();
-    let at = lower.find("again in ")? + "again in ".len();
-    let rest = &message[at..];
-    let token: &str = rest
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .next()?
-        .trim_end_matches('.');
-    if token.contains(':') {
-        let ticks = parse_timespan(token)?;
-        return (ticks >= 0).then(|| Duration::from_nanos(ticks as u64 * 100));
-    }
-    let n: f64 = token.parse().ok()?;
-    let unit = rest[token.len()..].trim_start().to_ascii_lowercase();
-    let secs = if unit.starts_with("min") {
-        n * 60.0
-    } else if unit.starts_with("hour") {
-        n * 3600.0
-    } else {
-        n
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
 /// What the error mapper needs to know besides the response.
@@ -167,11 +134,12 @@ pub fn map_response(
     let lower = msg.to_ascii_lowercase();
 
     if status == 429 {
-        let wait = retry_after
-            .and_then(parse_retry_after)
-            .or_else(|| err.as_ref().and_then(|e| wait_from_message(&e.message)))
-            .unwrap_or(DEFAULT_THROTTLE_WAIT);
         let mut kept = String::from_utf8_lossy(body).into_owned();
+        // One reading of a 429 for the whole program, the quota's: the longest wait the
+        // header or the message announces.
+        let wait = throttle::interpret(retry_after.and_then(parse_retry_after), &kept)
+            .announced_wait()
+            .unwrap_or(DEFAULT_THROTTLE_WAIT);
         if kept.len() > MAX_THROTTLE_BODY {
             let mut cut = MAX_THROTTLE_BODY;
             while !kept.is_char_boundary(cut) {
@@ -440,27 +408,37 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_and_message_waits() {
-        assert_eq!(parse_retry_after("10"), Some(Duration::from_secs(10)));
+    fn a_429_waits_as_long_as_its_header_or_message_says() {
+        let wait = |retry_after: Option<&str>, body: &[u8]| match map_response(
+            &ctx(BackendKind::Mde),
+            429,
+            retry_after,
+            body,
+        ) {
+            RunError::Throttled { wait, .. } => wait,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(wait(Some("10"), b""), Duration::from_secs(10));
         assert_eq!(
-            parse_retry_after(" 2.128"),
-            Some(Duration::from_millis(2128))
-        );
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(
-            wait_from_message(
-                "API calls quota exceeded! Maximum allowed 30 per 00:01:00 for the key X. You can send requests again in 8 seconds."
+            wait(
+                None,
+                br#"{"error":{"code":"429","message":"API calls quota exceeded! Maximum allowed 30 per 00:01:00 for the key X. You can send requests again in 8 seconds."}}"#
             ),
-            Some(Duration::from_secs(8))
+            Duration::from_secs(8)
         );
         assert_eq!(
-            wait_from_message("You can run queries again in 00:07:12."),
-            Some(Duration::from_secs(432))
+            wait(
+                None,
+                br#"{"error":{"message":"You can run queries again in 00:07:12."}}"#
+            ),
+            Duration::from_secs(432)
         );
         assert_eq!(
-            wait_from_message("API calls quota exceeded! maximum allowed 45 per 00:01:00"),
-            None
+            wait(
+                Some("Wed, 21 Oct 2015 07:28:00 GMT"),
+                br#"{"error":{"message":"maximum allowed 45 per 00:01:00"}}"#
+            ),
+            DEFAULT_THROTTLE_WAIT
         );
     }
 

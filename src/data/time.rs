@@ -217,11 +217,11 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
     if mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0 || days < 0 {
         return None;
     }
-    let t = days * TICKS_PER_DAY
-        + h * TICKS_PER_HOUR
-        + mi * TICKS_PER_MINUTE
-        + sec * TICKS_PER_SECOND
-        + frac;
+    // Checked: the text comes from the service or a file, and may be any size.
+    let t = days
+        .checked_mul(TICKS_PER_DAY)?
+        .checked_add(h.checked_mul(TICKS_PER_HOUR)?)?
+        .checked_add(mi * TICKS_PER_MINUTE + sec * TICKS_PER_SECOND + frac)?;
     Some(if neg { -t } else { t })
 }
 

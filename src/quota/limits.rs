@@ -473,42 +473,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(total))
 }
 
-/// A .NET TimeSpan, `[-][d.]hh:mm[:ss[.fffffff]]`; negative values are rejected.
+/// A .NET TimeSpan, `[-][d.]hh:mm[:ss[.fffffff]]` (read by `data::time`), as a window:
+/// negative values and values past [`MAX_WINDOW`] are rejected.
 pub fn parse_timespan(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let fields: Vec<&str> = s.split(':').collect();
-    if !(2..=3).contains(&fields.len()) {
-        return None;
-    }
-    let digits = |f: &str| !f.is_empty() && f.len() <= 10 && f.bytes().all(|b| b.is_ascii_digit());
-    let (days, hours) = match fields[0].split_once('.') {
-        Some((d, h)) if digits(d) && digits(h) => (d.parse::<u64>().ok()?, h.parse::<u64>().ok()?),
-        None if digits(fields[0]) => (0, fields[0].parse::<u64>().ok()?),
-        _ => return None,
-    };
-    if !digits(fields[1]) {
-        return None;
-    }
-    let minutes: u64 = fields[1].parse().ok()?;
-    let seconds: f64 = match fields.get(2) {
-        None => 0.0,
-        Some(f) => {
-            let (whole, frac) = f.split_once('.').unwrap_or((f, "0"));
-            if !digits(whole) || !digits(frac) {
-                return None;
-            }
-            f.parse().ok()?
-        }
-    };
-    if minutes >= 60
-        || seconds >= 60.0
-        || (days == 0 && hours >= 10_000)
-        || (hours >= 24 && days > 0)
-    {
-        return None;
-    }
-    let total = days as f64 * 86_400.0 + hours as f64 * 3600.0 + minutes as f64 * 60.0 + seconds;
-    (total <= MAX_WINDOW.as_secs_f64()).then(|| Duration::from_secs_f64(total))
+    let ticks = u64::try_from(crate::data::time::parse_timespan(s)?).ok()?;
+    let d = Duration::from_nanos(ticks.checked_mul(100)?);
+    (d <= MAX_WINDOW).then_some(d)
 }
 
 /// A window's length as a short label: `min`, `h`, `d`, `10s`, `5m`, `90s`.
