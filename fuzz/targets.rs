@@ -119,8 +119,8 @@ pub fn throttle(data: &[u8]) {
     match map_response(&ctx, 429, header, body.as_bytes()) {
         // The message is the body kept verbatim (escaped where it is shown), cut short.
         RunError::Throttled { wait, message } => {
-            if let Some(announced) = reading.announced_wait() {
-                assert_eq!(wait, announced);
+            if let Some(asked) = reading.retry_wait() {
+                assert_eq!(wait, asked);
             }
             assert!(message.len() <= body.len());
         }

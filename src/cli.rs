@@ -101,6 +101,8 @@ pub enum ConfigCommand {
     Path,
     /// Print the settings in effect and where each came from (secrets masked).
     Show,
+    /// Print every action's `[keys]` name and the keys that do it now.
+    Keys,
 }
 
 #[derive(Args, Debug)]
@@ -571,6 +573,30 @@ pub fn config_path() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `kqlhunt config keys`: every action's name for `[keys]`, its keys in effect, what it does.
+pub fn config_keys(global: &GlobalArgs) -> anyhow::Result<()> {
+    let profile = resolve_profile(global)?;
+    let ui = crate::config::ui::UiConfig::from_sections(&profile.sections);
+    let settings = crate::tui::settings::Settings::from_config(&ui, None);
+    let mut out = String::new();
+    for w in &settings.warnings {
+        out.push_str(&format!("# warning: {}\n", escape_control(w)));
+    }
+    let rows = settings.keymap.describe();
+    let nw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let kw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+    for (name, keys, help) in rows {
+        let pad = kw.saturating_sub(keys.chars().count());
+        out.push_str(&format!("{name:<nw$}  {keys}{}  {help}\n", " ".repeat(pad)));
+    }
+    let stdout = io::stdout();
+    let mut lock = stdout.lock();
+    match lock.write_all(out.as_bytes()).and_then(|()| lock.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the keys"),
+    }
+}
+
 /// `kqlhunt config show`: every setting in effect, where it came from, secrets masked.
 pub fn config_show(global: &GlobalArgs) -> anyhow::Result<()> {
     let profile = resolve_profile(global)?;
@@ -579,10 +605,14 @@ pub fn config_show(global: &GlobalArgs) -> anyhow::Result<()> {
         let state = if path.exists() { "" } else { " (not found)" };
         out.push_str(&format!("# config file: {}{state}\n", path.display()));
     }
-    for w in &profile.warnings {
+    let ui = crate::config::ui::UiConfig::from_sections(&profile.sections);
+    let settings =
+        crate::tui::settings::Settings::from_config(&ui, std::env::var_os("NO_COLOR").as_deref());
+    for w in profile.warnings.iter().chain(&settings.warnings) {
         out.push_str(&format!("# warning: {}\n", escape_control(w)));
     }
-    let rows = profile.describe();
+    let mut rows = profile.describe();
+    rows.extend(ui.describe());
     let kw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let vw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     for (k, v, src) in rows {

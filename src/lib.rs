@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod crash;
 pub mod data;
 pub mod demo;
 pub mod engine;

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
             Some(Commands::Config(ConfigCommand::Show)) => {
                 kqlhunt::cli::config_show(&global).map(ok)
             }
+            Some(Commands::Config(ConfigCommand::Keys)) => {
+                kqlhunt::cli::config_keys(&global).map(ok)
+            }
             Some(Commands::Lint(args)) => kqlhunt::kql::lint_cli::run(args).map(ok),
             Some(Commands::Schema(_)) => kqlhunt::cli::schema_refresh(&global).await.map(ok),
             Some(Commands::Open(args)) => {
@@ -98,6 +101,7 @@ async fn workbench(
     }
     if let Some(paths) = Paths::discover() {
         app.restore_session(tui::session::Session::new(&paths.data_dir));
+        app.side.library.dir = Some(tui::side_pane::library_dir(&paths));
     }
     app.history.recorder =
         kqlhunt::history::recorder_for(&profile, kqlhunt::history::Client::Workbench);
@@ -105,7 +109,19 @@ async fn workbench(
         app.notice = Some(format!("opened {}", opened.join(" · ")));
     }
     app.extra_tables = tables.schemas();
+    // `[ui]`, `[keys]`, `[theme]`: a bad value is a warning on the status line, never a refusal.
+    let ui = kqlhunt::config::ui::UiConfig::from_sections(&profile.sections);
+    let settings =
+        tui::settings::Settings::from_config(&ui, std::env::var_os("NO_COLOR").as_deref());
+    settings.warnings.iter().for_each(|w| tracing::warn!("{w}"));
+    app.apply_settings(settings);
     let mut terminal = tui::terminal::enter()?;
+    if app.mouse.enabled
+        && let Err(e) = tui::terminal::enable_mouse()
+    {
+        tracing::warn!("cannot turn the mouse on: {e}");
+        app.mouse.enabled = false;
+    }
     let result = tui::run(&mut terminal, &mut app, &mut worker, opts).await;
     tui::terminal::restore();
     let _ = worker.commands.try_send(worker::Command::Shutdown);

@@ -1,6 +1,7 @@
 //! No secret leaks: a whole session of the real binary against the loopback fake, with a
 //! client secret (in the config file and in the environment) and a device-code sign-in whose
-//! refresh token rotates, at the most verbose log level, ending in a failed sign-in. Then every
+//! refresh token rotates, at the most verbose log level; the workbench in a terminal (a hunt,
+//! a copy, an export, a crash report); ending in a failed sign-in. Then every
 //! file kqlhunt wrote under its home and everything it printed is searched for every secret
 //! the session handled: the client secrets, each access token, each refresh token and the
 //! device code. Only the token cache may hold tokens, and it is owner-only.
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
 use support::login::*;
+use support::pty::{Key, Pty, Spawn};
 use support::*;
 
 const WRONG_SECRET: &str = "wrong-client-secret-9Kp~w";
@@ -168,6 +170,38 @@ async fn a_whole_session_leaves_no_secret_outside_the_token_cache() {
         "the refresh token was used {refreshes} times"
     );
 
+    // The workbench in a terminal with the client-secret profile: a hunt, a copy, an export,
+    // a quit; then a start that panics on purpose (debug builds), so a crash report is among
+    // the files searched.
+    let raw = tokio::task::spawn_blocking({
+        let home = home.path().to_path_buf();
+        move || {
+            let mut p = Pty::spawn(&home, Spawn::default().env("KQLHUNT_LOG", "trace"));
+            p.wait_for("No results yet");
+            p.send("DeviceProcessEvents | where Timestamp > ago(1h) | take 3");
+            p.key(Key::F(5));
+            p.wait_for("3 rows");
+            p.key(Key::Tab);
+            p.send("Y");
+            p.wait_for("copied");
+            p.send(":w pty.csv");
+            p.key(Key::Enter);
+            p.wait_for("wrote 3 rows");
+            p.key(Key::Ctrl('q'));
+            assert_eq!(p.exit_status().code(), Some(0));
+            let mut raw = p.raw();
+            let mut p = Pty::spawn(&home, Spawn::default().env("KQLHUNT_DEBUG_PANIC", "draw"));
+            p.wait_for("Query");
+            p.send("x");
+            assert_eq!(p.exit_status().code(), Some(101));
+            raw.extend(p.raw());
+            raw
+        }
+    })
+    .await
+    .unwrap();
+    printed.0.push(("the workbench's terminal".into(), raw));
+
     // A refused secret: the failure is one line without the secret.
     let mut cmd = kqlhunt(home.path());
     cmd.env("AZURE_CLIENT_SECRET", WRONG_SECRET).args([
@@ -213,9 +247,19 @@ async fn a_whole_session_leaves_no_secret_outside_the_token_cache() {
     files_under(home.path(), &mut files);
     let token_cache = home.path().join("data").join("tokens.json");
     assert!(files.contains(&token_cache), "no token cache in {files:?}");
+    for written in ["kqlhunt.log", "buffer.kql", "pty.csv"] {
+        assert!(
+            files.iter().any(|f| f.ends_with(written)),
+            "no {written} in {files:?}"
+        );
+    }
     assert!(
-        files.iter().any(|f| f.ends_with("kqlhunt.log")),
-        "no log in {files:?}"
+        files.iter().any(|f| f
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("crash-")),
+        "no crash report in {files:?}"
     );
     let mut leaks = Vec::new();
     for file in &files {

@@ -128,6 +128,26 @@ async fn open_reads_a_file_into_a_table_the_next_query_uses() {
             .unwrap()
             .starts_with("wrote 2 rows to ")
     );
+    // `:w` right after a filter, before the grid has the filtered rows: the file holds what
+    // was asked for (the title already says so), not the rows shown a moment before.
+    type_text(&mut app, "/");
+    type_text(&mut app, "srv");
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let out = dir.join("filtered.tsv");
+    app.run_command_line(&format!("w {}", out.display()));
+    app.wait_export();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "Host\tScore\nsrv-9\t40\n"
+    );
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .starts_with("wrote 1 row to ")
+    );
+    app.wait_jobs();
+
     app.run_command_line("w result.xlsx");
     assert!(app.notice.as_deref().unwrap().contains(".csv, .tsv"));
 

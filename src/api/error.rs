@@ -135,10 +135,10 @@ pub fn map_response(
 
     if status == 429 {
         let mut kept = String::from_utf8_lossy(body).into_owned();
-        // One reading of a 429 for the whole program, the quota's: the longest wait the
-        // header or the message announces.
+        // One reading of a 429 for the whole program, the quota's. The header wins, then
+        // the wait the message names (hunting-api.md: honour Retry-After if present).
         let wait = throttle::interpret(retry_after.and_then(parse_retry_after), &kept)
-            .announced_wait()
+            .retry_wait()
             .unwrap_or(DEFAULT_THROTTLE_WAIT);
         if kept.len() > MAX_THROTTLE_BODY {
             let mut cut = MAX_THROTTLE_BODY;
@@ -408,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn a_429_waits_as_long_as_its_header_or_message_says() {
+    fn a_429_waits_as_its_header_else_its_message_says() {
         let wait = |retry_after: Option<&str>, body: &[u8]| match map_response(
             &ctx(BackendKind::Mde),
             429,
@@ -419,6 +419,14 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(wait(Some("10"), b""), Duration::from_secs(10));
+        assert_eq!(
+            wait(
+                Some("2.128"),
+                br#"{"error":{"message":"You can send requests again in 8 seconds."}}"#
+            ),
+            Duration::from_millis(2128),
+            "the header wins"
+        );
         assert_eq!(
             wait(
                 None,

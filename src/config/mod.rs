@@ -1,9 +1,11 @@
 //! Where kqlhunt keeps its files, per platform (via `directories`), with `KQLHUNT_HOME`
 //! overriding all of them (tests and portable installs). Directories are created
 //! owner-only, because the token cache and history will live here. Profiles (the TOML
-//! file, environment and flags) are resolved in `profile`.
+//! file, environment and flags) are resolved in `profile`; the workbench's own sections
+//! (`[ui]`, `[keys]`, `[theme]`) are read in `ui`.
 
 pub mod profile;
+pub mod ui;
 
 pub use profile::{
     AuthMethod, ConfigError, EnvVars, Overrides, ResolvedProfile, SecretSource, Setting, Source,

@@ -254,6 +254,8 @@ pub struct ResolvedProfile {
     pub paths: Option<Paths>,
     /// Things worth fixing that do not stop kqlhunt (shown by `config show`, logged).
     pub warnings: Vec<String>,
+    /// The file's sections outside profiles (`[ui]`, `[keys]`, `[theme]`), raw: see `ui`.
+    pub sections: toml::Table,
 }
 
 impl ResolvedProfile {
@@ -706,6 +708,7 @@ pub fn resolve_with(
         config_path: config_path.map(Path::to_path_buf),
         paths: None,
         warnings: Vec::new(),
+        sections: file.other.clone(),
     })
 }
 

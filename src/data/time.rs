@@ -114,7 +114,8 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
             None
         }
     };
-    let (h, mi) = (two(&rest[0..2])?, two(&rest[3..5])?);
+    // `get`, not indexing: the text may hold multi-byte characters anywhere.
+    let (h, mi) = (two(rest.get(0..2)?)?, two(rest.get(3..5)?)?);
     let mut sec = 0;
     let mut frac = 0;
     rest = &rest[5..];
@@ -139,7 +140,7 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         "" | "Z" | "z" => Some(ticks),
         off if (off.starts_with('+') || off.starts_with('-')) && off.len() == 6 => {
             let sign = if off.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = (two(&off[1..3])?, two(&off[4..6])?);
+            let (oh, om) = (two(off.get(1..3)?)?, two(off.get(4..6)?)?);
             Some(ticks - sign * (oh * TICKS_PER_HOUR + om * TICKS_PER_MINUTE))
         }
         _ => None,
@@ -253,6 +254,26 @@ mod tests {
         }
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    /// Found by the `decode` fuzz target: a multi-byte character where a digit belongs
+    /// (fuzz/regressions/decode/) used to panic on a byte slice.
+    #[test]
+    fn text_with_multibyte_characters_is_not_a_datetime_or_timespan() {
+        for s in [
+            "4048-11-01T00:0л00Z",
+            "2024-01-01T0л:00",
+            "2024-01-01T00:00+0л:00",
+            "2024-01-01T00:00+00:л0",
+            "2024-01-01Tл",
+            "2024-01-01T00:00:0л",
+        ] {
+            assert_eq!(parse_datetime(s), None, "{s}");
+        }
+        for s in ["л:00", "00:л", "1.л:00:00", "00:00:0л", "00:00:00.л"] {
+            assert_eq!(parse_timespan(s), None, "{s}");
+        }
+        assert_eq!(parse_timespan("99999999999999999.00:00"), None, "overflow");
     }
 
     #[test]

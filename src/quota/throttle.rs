@@ -35,6 +35,14 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// When to send again, as the service asks: `Retry-After` if present, else the wait
+    /// the message names.
+    pub fn retry_wait(&self) -> Option<Duration> {
+        self.retry_after
+            .or(self.send_again_in)
+            .or(self.run_again_in)
+    }
+
     /// The longest wait the response announced (header or body), if any.
     pub fn announced_wait(&self) -> Option<Duration> {
         [self.retry_after, self.send_again_in, self.run_again_in]

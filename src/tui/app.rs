@@ -25,6 +25,8 @@ use crate::worker::{Command, QueryId, WorkerEvent};
 pub enum Focus {
     Editor,
     Grid,
+    /// The side pane (F4): schema tree and saved queries.
+    Side,
 }
 
 /// A modal on top of the panes.
@@ -100,6 +102,10 @@ pub struct App {
     /// A one-line notice for the status bar (e.g. "Nothing to run").
     pub notice: Option<String>,
     pub theme: Theme,
+    /// The keys in effect (defaults plus the config's `[keys]`).
+    pub keymap: keymap::Keymap,
+    /// Mouse clicks and the wheel, and where the panes were last drawn (see mouse.rs).
+    pub mouse: super::mouse::MouseState,
     /// Commands for the worker; the event loop sends them.
     pub outbox: Vec<Command>,
     pub should_quit: bool,
@@ -133,6 +139,8 @@ pub struct App {
     pub copies: Vec<super::clipboard::Payload>,
     /// Where runs are recorded, and the run and reopen in flight (history_app.rs).
     pub history: super::history_app::HistoryState,
+    /// The side pane: schema tree and library of saved queries.
+    pub side: super::side_pane::SidePane,
 }
 
 impl App {
@@ -155,6 +163,8 @@ impl App {
             quota: QuotaSnapshot::unmetered(backend.name()),
             notice: None,
             theme,
+            keymap: keymap::Keymap::default(),
+            mouse: Default::default(),
             outbox: Vec::new(),
             should_quit: false,
             exit_signal: None,
@@ -174,6 +184,7 @@ impl App {
             export: None,
             session: None,
             history: Default::default(),
+            side: Default::default(),
         }
     }
 
@@ -192,6 +203,7 @@ impl App {
                 }
                 true
             }
+            Event::Mouse(mouse) => self.on_mouse(mouse),
             Event::Resize(..) | Event::FocusGained => true,
             _ => false,
         }
@@ -201,6 +213,7 @@ impl App {
         match self.focus {
             Focus::Editor => Context::Editor,
             Focus::Grid => Context::Grid,
+            Focus::Side => Context::Side,
         }
     }
 
@@ -233,7 +246,10 @@ impl App {
         if self.on_completion_key(key) {
             return;
         }
-        match keymap::lookup(self.context(), &key) {
+        if self.focus == Focus::Side && self.on_side_key(key) {
+            return;
+        }
+        match self.keymap.lookup(self.context(), &key) {
             Some(Action::Complete) => return self.open_completion(),
             Some(action) => self.act(action),
             None if self.focus == Focus::Editor => {
@@ -253,12 +269,13 @@ impl App {
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::QuotaDetails => self.quota_popup = Some(0),
             Action::FocusNext | Action::FocusPrev => {
-                self.focus = if self.focus == Focus::Editor {
-                    Focus::Grid
-                } else {
-                    Focus::Editor
-                }
+                self.focus = super::side_pane::next_focus(
+                    self.focus,
+                    action == Action::FocusNext,
+                    self.side.is_visible(),
+                )
             }
+            Action::ToggleSide => self.toggle_side_pane(),
             Action::FocusEditor => self.focus = Focus::Editor,
             Action::FocusGrid => self.focus = Focus::Grid,
             Action::Undo => {
@@ -520,7 +537,13 @@ impl App {
         let area = frame.area();
         let [main, status] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        let (side, main) = self.side_layout(main, area.width);
+        if let Some(side) = side {
+            super::side_pane::draw(self, frame, side);
+        }
         let (editor_area, results_area) = layout::split_panes(main);
+        self.mouse.areas.editor = editor_area;
+        self.mouse.areas.results = results_area;
         let cursor = layout::draw_editor(self, frame, editor_area);
         layout::draw_results(self, frame, results_area);
         super::status::draw(self, frame, status, now);
@@ -528,7 +551,9 @@ impl App {
             super::completion::draw(frame, state, cursor, main, &self.theme);
         }
         match &mut self.overlay {
-            Some(Overlay::Help { scroll }) => help::draw(frame, area, *scroll, &self.theme),
+            Some(Overlay::Help { scroll }) => {
+                help::draw(frame, area, *scroll, &self.keymap, &self.theme)
+            }
             Some(Overlay::ConfirmQuit) => help::draw_confirm_quit(frame, area, &self.theme),
             Some(Overlay::Filter { text }) => {
                 super::grid_actions::draw_filter_prompt(frame, status, text, &self.theme)

@@ -1,7 +1,8 @@
 //! The workbench's command line (`:` in the results, Ctrl+O from anywhere): `:open FILE...`
 //! reads data files into local tables named after them, through the worker, so a large file
 //! never stalls the screen; `:w FILE` writes the result as shown (see `export`). Typed text
-//! is kept until Enter or Esc.
+//! is kept until Enter or Esc. `:save-query NAME` (`!` to replace) saves the editor's
+//! query into the library (see `side_pane`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -12,7 +13,8 @@ use super::theme::Theme;
 use crate::worker::Command;
 
 /// What the command line understands, for its hint.
-pub const HINT: &str = "open FILE... · w FILE.csv|tsv|json|jsonl   Enter runs · Esc cancels";
+pub const HINT: &str =
+    "open FILE... · w FILE.csv|tsv|json|jsonl · save-query NAME   Enter runs · Esc cancels";
 
 impl App {
     /// Open the command line with `text` already typed.
@@ -61,6 +63,15 @@ impl App {
                 Some(path) if words.next().is_none() => self.start_export(expand_home(path)),
                 _ => self.notice = Some(":w needs one file: :w hits.csv".into()),
             },
+            Some(cmd @ ("save-query" | "sq" | "save-query!" | "sq!")) => {
+                let name = line.trim_start()[cmd.len()..].trim();
+                if name.is_empty() {
+                    self.notice =
+                        Some(":save-query needs a name: :save-query lateral/psexec".into());
+                } else {
+                    self.save_query(name, cmd.ends_with('!'));
+                }
+            }
             Some(other) => {
                 self.notice = Some(format!(
                     "unknown command :{}; try :open FILE",
@@ -91,7 +102,15 @@ fn expand_home(word: &str) -> std::path::PathBuf {
     }
 }
 
+/// The hint while `:save-query! NAME` asks to replace a saved query.
+pub const REPLACE_HINT: &str = "that name is taken · Enter replaces it · Esc keeps it";
+
 /// The command line in the status bar's place, with the cursor after the text.
 pub fn draw(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
-    super::grid_actions::draw_prompt(frame, area, (":", text, HINT), theme);
+    let hint = if text.starts_with("save-query! ") {
+        REPLACE_HINT
+    } else {
+        HINT
+    };
+    super::grid_actions::draw_prompt(frame, area, (":", text, hint), theme);
 }

@@ -10,15 +10,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use super::app::App;
+use super::view::{self, Filter, Sort};
 use crate::data::Table;
 use crate::data::export::{self, Format};
 
 /// An export on its way.
 pub struct ExportJob {
     path: PathBuf,
-    rows: usize,
+    /// Rows to write; `None` while a sort or filter asked for just before is computed.
+    rows: Option<usize>,
     written: Arc<AtomicU64>,
-    done: mpsc::Receiver<Result<u64, String>>,
+    /// Rows and bytes written.
+    done: mpsc::Receiver<Result<(usize, u64), String>>,
 }
 
 /// Counts what passes through, for the progress line.
@@ -38,13 +41,27 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
+/// Which rows to write, in order; `None`: the whole table as it is.
+enum Rows {
+    Table,
+    These(Vec<usize>),
+    /// The view asked for has not been computed yet: compute it here, off the UI thread.
+    Compute(Option<Sort>, Option<Filter>),
+}
+
 fn write_file(
     table: &Table,
-    rows: Option<Vec<usize>>,
+    rows: Rows,
     format: Format,
     path: &std::path::Path,
     written: Arc<AtomicU64>,
-) -> Result<u64, String> {
+) -> Result<(usize, u64), String> {
+    let rows = match rows {
+        Rows::Table => None,
+        Rows::These(rows) => Some(rows),
+        Rows::Compute(sort, filter) => Some(view::compute(table, sort, filter.as_ref())),
+    };
+    let count = rows.as_ref().map_or(table.row_count(), Vec::len);
     let partial = export::partial_path(path);
     let run = || -> std::io::Result<()> {
         let file = std::fs::File::create(&partial)?;
@@ -64,7 +81,7 @@ fn write_file(
         let _ = std::fs::remove_file(&partial);
         format!("cannot write {}: {e}", path.display())
     })?;
-    Ok(written.load(Ordering::Relaxed))
+    Ok((count, written.load(Ordering::Relaxed)))
 }
 
 fn size(bytes: u64) -> String {
@@ -94,14 +111,33 @@ impl App {
             return;
         }
         let table = Arc::clone(&result.table);
-        let shown = self.view.shown_count(&table);
-        let rows = (shown != table.row_count() || self.view.sort.is_some())
-            .then(|| self.view.shown_rows(&table));
+        // A sort or filter still being computed is what the analyst asked for (and what the
+        // title already says): write that, not the rows shown a moment ago.
+        let (rows, shown) = if self.view.pending.is_some() {
+            let (sort, filter) = (self.view.sort, self.view.filter.clone());
+            if sort.is_none() && filter.is_none() {
+                (Rows::Table, Some(table.row_count()))
+            } else {
+                (Rows::Compute(sort, filter), None)
+            }
+        } else {
+            let shown = self.view.shown_count(&table);
+            let rows = if shown != table.row_count() || self.view.sort.is_some() {
+                Rows::These(self.view.shown_rows(&table))
+            } else {
+                Rows::Table
+            };
+            (rows, Some(shown))
+        };
         let written = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel();
         {
             let (path, written) = (path.clone(), Arc::clone(&written));
             std::thread::spawn(move || {
+                #[cfg(debug_assertions)]
+                if crate::crash::debug_panic_at("export") {
+                    panic!("KQLHUNT_DEBUG_PANIC=export: the export thread panicked");
+                }
                 let _ = tx.send(write_file(&table, rows, format, &path, written));
             });
         }
@@ -122,10 +158,10 @@ impl App {
         let name =
             crate::data::format::escape_control(&job.path.display().to_string()).into_owned();
         match job.done.try_recv() {
-            Ok(Ok(bytes)) => {
+            Ok(Ok((rows, bytes))) => {
                 self.notice = Some(format!(
                     "wrote {} to {name} ({})",
-                    crate::data::format::count_of(job.rows, "row"),
+                    crate::data::format::count_of(rows, "row"),
                     size(bytes)
                 ));
                 self.export = None;
@@ -135,12 +171,14 @@ impl App {
                 self.export = None;
             }
             Err(mpsc::TryRecvError::Empty) => {
-                let bytes = job.written.load(Ordering::Relaxed);
-                self.notice = Some(format!(
-                    "writing {} to {name}… {}",
-                    crate::data::format::count_of(job.rows, "row"),
-                    size(bytes)
-                ));
+                let bytes = size(job.written.load(Ordering::Relaxed));
+                self.notice = Some(match job.rows {
+                    Some(rows) => format!(
+                        "writing {} to {name}… {bytes}",
+                        crate::data::format::count_of(rows, "row")
+                    ),
+                    None => format!("writing {name}… {bytes}"),
+                });
             }
             Err(mpsc::TryRecvError::Disconnected) => {
                 self.notice = Some(format!("writing {name} stopped unexpectedly"));

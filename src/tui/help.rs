@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::keymap::{self, Context};
+use super::keymap::{Context, Keymap};
 use super::theme::Theme;
 
 /// A `width` × `height` box in the middle of `area` (clipped to it).
@@ -19,19 +19,25 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
-/// The help text, one line per binding, grouped by where it applies.
-pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
+/// The help text, one line per binding in effect, grouped by where it applies.
+pub fn help_lines(keys: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for context in [Context::Global, Context::Editor, Context::Grid] {
+    let rows = keys.help_rows();
+    for context in [
+        Context::Global,
+        Context::Editor,
+        Context::Grid,
+        Context::Side,
+    ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }
         lines.push(Line::styled(context.title(), theme.title));
-        for (_, keys, help) in keymap::help_rows().filter(|(c, ..)| *c == context) {
+        for (_, keys, help) in rows.iter().filter(|(c, ..)| *c == context) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<26}"), theme.status_key),
                 Span::raw(" "),
-                Span::styled(help, theme.text),
+                Span::styled(*help, theme.text),
             ]));
         }
     }
@@ -44,11 +50,19 @@ pub fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
         "F5 and Alt+Enter work everywhere, including tmux and SSH.",
         theme.dim,
     ));
+    lines.push(Line::styled(
+        "Mouse: click, drag, wheel. Shift+drag selects text in most terminals;",
+        theme.dim,
+    ));
+    lines.push(Line::styled(
+        "[ui] mouse = false in the config leaves the mouse to the terminal.",
+        theme.dim,
+    ));
     lines
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
-    let lines = help_lines(theme);
+pub fn draw(frame: &mut Frame, area: Rect, scroll: u16, keys: &Keymap, theme: &Theme) {
+    let lines = help_lines(keys, theme);
     let height = (lines.len() as u16).saturating_add(2);
     let popup = centered(area, 84, height);
     let block = Block::bordered()

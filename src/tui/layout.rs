@@ -25,6 +25,18 @@ pub fn split_panes(area: Rect) -> (Rect, Rect) {
     (top, bottom)
 }
 
+/// Split off the side pane (`width` columns on the left) when it is drawn: (pane, rest).
+pub fn split_side(area: Rect, width: Option<u16>) -> (Option<Rect>, Rect) {
+    match width {
+        Some(w) if area.width > w => {
+            let [side, rest] =
+                Layout::horizontal([Constraint::Length(w), Constraint::Min(0)]).areas(area);
+            (Some(side), rest)
+        }
+        _ => (None, area),
+    }
+}
+
 fn pane_block<'a>(app: &App, title: Vec<Span<'a>>, focused: bool) -> Block<'a> {
     let style = if focused {
         app.theme.border_focused
@@ -100,6 +112,7 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
         ));
     }
     title.extend(super::grid_actions::results_title(app));
+    app.mouse.areas.tabs = super::mouse::tab_hits(app, &title, area);
     let block = pane_block(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -114,12 +127,14 @@ pub fn draw_results(app: &mut App, frame: &mut Frame, area: Rect) {
             banner_area,
         );
     }
+    app.mouse.areas.grid = Rect::default();
     match &app.result {
         Some(result) => match &app.chart.model {
             Some(Ok(model)) if app.chart.show => {
                 super::chart::draw(model, grid_area, frame.buffer_mut(), &app.theme)
             }
             _ => {
+                app.mouse.areas.grid = grid_area;
                 let sort = app.view.sort.map(|s| (s.column, s.descending));
                 let grid = Grid::new(&result.table, &app.theme)
                     .focused(focused)

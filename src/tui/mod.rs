@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod chord;
 pub mod clipboard;
 pub mod command_line;
 pub mod completion;
@@ -19,10 +20,15 @@ pub mod history_app;
 pub mod inspect;
 pub mod keymap;
 pub mod layout;
+pub mod library;
+pub mod mouse;
 pub mod quota_popup;
 pub mod results;
 pub mod schema;
+pub mod schema_tree;
 pub mod session;
+pub mod settings;
+pub mod side_pane;
 pub mod signin;
 pub mod status;
 pub mod terminal;
@@ -31,7 +37,7 @@ pub mod view;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::EventStream;
+use crossterm::event::{Event, EventStream};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc::error::TrySendError;
 
@@ -58,6 +64,11 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = Signals::new()?;
     let mut dirty = true;
+    // A resize repaints everything: two quick resizes (a tmux zoom and back) can end at the
+    // size ratatui last saw, and the terminal may have cut the old frame meanwhile.
+    let mut resized = false;
+    #[cfg(debug_assertions)]
+    let (panic_on_draw, mut key_seen) = (crate::crash::debug_panic_at("draw"), false);
     loop {
         flush_outbox(app, worker);
         if app.should_quit {
@@ -66,13 +77,26 @@ pub async fn run(
         // Results grid: finished sorts/filters, and copies whose OSC 52 bytes must reach
         // the real terminal (never through the frame buffer).
         dirty |= app.poll_jobs();
+        dirty |= app.poll_side();
         app.save_session(Instant::now(), false);
         if !app.copies.is_empty() {
             app.flush_copies(&clipboard::Env::from_process(), terminal.backend_mut());
             dirty = true;
         }
         if dirty {
-            terminal.draw(|f| app.draw(f, Instant::now()))?;
+            if std::mem::take(&mut resized) {
+                // Not `terminal.clear()`: it asks the terminal where the cursor is, and that
+                // answer is lost to the event stream while the loop runs.
+                let size = terminal.size()?;
+                terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+            }
+            terminal.draw(|f| {
+                #[cfg(debug_assertions)]
+                if panic_on_draw && key_seen {
+                    panic!("KQLHUNT_DEBUG_PANIC=draw: a widget panicked while drawing");
+                }
+                app.draw(f, Instant::now())
+            })?;
             dirty = false;
             if opts.exit_after_first_frame {
                 break;
@@ -81,9 +105,15 @@ pub async fn run(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
-                    dirty |= app.on_event(ev);
-                    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                        dirty |= app.on_event(ev);
+                    let mut ev = Some(ev);
+                    while let Some(e) = ev {
+                        resized |= matches!(e, Event::Resize(..));
+                        #[cfg(debug_assertions)]
+                        {
+                            key_seen |= matches!(e, Event::Key(_));
+                        }
+                        dirty |= app.on_event(e);
+                        ev = events.next().now_or_never().flatten().and_then(Result::ok);
                     }
                 }
                 Some(Err(e)) => return Err(e),

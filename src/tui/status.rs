@@ -51,14 +51,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, now: Instant) {
             vec![Span::styled(escape_control(notice).into_owned(), t.warn)],
         ));
     }
-    let hints = Span::styled(
-        if app.quota.metered {
-            "F5 run · F2 quota · F1 help · ^Q quit"
-        } else {
-            "F5 run · F1 help · ^Q quit"
-        },
-        t.dim,
-    );
+    let hints = Span::styled(app.keymap.status_hints(app.quota.metered), t.dim);
     let width = area.width as usize;
     // Gauges when there is room, plain numbers when there is not.
     let total_wide: usize = segments

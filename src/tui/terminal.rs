@@ -1,7 +1,10 @@
 //! Taking over the terminal and giving it back: raw mode, alternate screen, bracketed
 //! paste, and the kitty keyboard protocol where the terminal supports it (so Ctrl+Enter
 //! can be told from Enter). `restore` is idempotent and is also called from the panic hook,
-//! which then chains to the previous hook, so a crash never leaves a broken terminal.
+//! so a crash never leaves a broken terminal; the hook then writes a crash report
+//! (`crate::crash`) and chains to the previous hook only when no report could be written.
+//! Panics on other threads (caught there) leave the terminal alone and only write a report.
+//! Mouse capture is switched on separately (`enable_mouse`), only when the config asks for it.
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +20,7 @@ use ratatui::backend::CrosstermBackend;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static KEYBOARD_FLAGS: AtomicBool = AtomicBool::new(false);
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
@@ -48,12 +52,24 @@ pub fn enter() -> io::Result<Tui> {
     Ok(terminal)
 }
 
+/// Ask the terminal for mouse events (after `enter`). While it reports them, its own text
+/// selection needs Shift (most terminals) or is gone; `[ui] mouse = false` keeps it.
+pub fn enable_mouse() -> io::Result<()> {
+    if ACTIVE.load(Ordering::SeqCst) && !MOUSE.swap(true, Ordering::SeqCst) {
+        execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
 /// Give the terminal back. Safe to call more than once and from a panic hook.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
     let mut out = io::stdout();
+    if MOUSE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, crossterm::event::DisableMouseCapture);
+    }
     if KEYBOARD_FLAGS.swap(false, Ordering::SeqCst) {
         let _ = execute!(out, PopKeyboardEnhancementFlags);
     }
@@ -72,10 +88,18 @@ fn install_panic_hook() {
     if INSTALLED.swap(true, Ordering::SeqCst) {
         return;
     }
+    // The thread that draws: a panic there ends the workbench. A panic on another thread
+    // (a task, an export) is caught there and the workbench goes on, so the terminal stays
+    // as it is and nothing is printed over the frame; the report is written all the same.
+    let ui = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
-        tracing::error!("panic: {info}");
-        previous(info);
+        let on_ui = std::thread::current().id() == ui;
+        if on_ui {
+            restore();
+        }
+        if !crate::crash::report(info, on_ui) && on_ui {
+            previous(info);
+        }
     }));
 }

@@ -1,8 +1,18 @@
 //! Colours and text attributes for every widget, in one place. Only the 16 ANSI colours and
 //! indexed (256-colour) colours are used, so the themes work on any terminal a jump host
 //! offers; `Theme::no_color` uses text attributes only and is chosen when `NO_COLOR` is set.
+//!
+//! The config picks a theme (`[ui] theme = "dark" | "light" | "no-color"`) and may replace
+//! single styles by name (`[theme] keyword = "magenta bold"`, `selected_cell = "black on
+//! #ffd75f"`; see [`parse_style`] and [`STYLE_NAMES`]). A replaced style is replaced whole.
+//! `NO_COLOR` (or the no-color theme) wins over the config: its theme is used whatever
+//! `[ui] theme` says, and overrides keep only their attributes (bold, underlined, ...),
+//! never their colours, so NO_COLOR always means no colour on screen.
 
 use std::ffi::OsStr;
+use std::str::FromStr;
+
+use crate::config::ui::ThemeName;
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, BorderType};
@@ -223,6 +233,92 @@ impl Theme {
         }
     }
 
+    /// The theme the config asks for, given what `NO_COLOR` holds: `no_color_var` non-empty
+    /// means the no-color theme whatever `name` says. Returns the theme and one warning per
+    /// override that could not be used.
+    pub fn configured(
+        name: Option<ThemeName>,
+        overrides: &[(String, String)],
+        no_color_var: Option<&OsStr>,
+    ) -> (Theme, Vec<String>) {
+        let no_color =
+            no_color_var.is_some_and(|v| !v.is_empty()) || name == Some(ThemeName::NoColor);
+        let mut theme = match name {
+            _ if no_color => Theme::no_color(),
+            Some(ThemeName::Light) => Theme::light(),
+            _ => Theme::dark(),
+        };
+        let mut warnings = Vec::new();
+        for (key, text) in overrides {
+            let shown = crate::data::format::escape_control(key);
+            let Some(slot) = theme.style_mut(key) else {
+                warnings.push(format!(
+                    "[theme] `{shown}` is not a style name; the README lists them"
+                ));
+                continue;
+            };
+            match parse_style(text) {
+                Ok(style) if no_color => {
+                    *slot = Style {
+                        fg: None,
+                        bg: None,
+                        underline_color: None,
+                        ..style
+                    }
+                }
+                Ok(style) => *slot = style,
+                Err(e) => warnings.push(format!("[theme] {shown} ignored: {e}")),
+            }
+        }
+        (theme, warnings)
+    }
+
+    /// The style called `name` in `[theme]`: a field name (`border_focused`), with `-` for
+    /// `_` allowed and the `syntax_` prefix optional (`keyword`).
+    pub fn style_mut(&mut self, name: &str) -> Option<&mut Style> {
+        let name = name.trim().to_ascii_lowercase().replace('-', "_");
+        let name = match name.as_str() {
+            "keyword" | "operator" | "function" | "string" | "number" | "time" | "comment"
+            | "type" | "name" | "punctuation" => format!("syntax_{name}"),
+            _ => name,
+        };
+        Some(match name.as_str() {
+            "text" => &mut self.text,
+            "dim" => &mut self.dim,
+            "border" => &mut self.border,
+            "border_focused" => &mut self.border_focused,
+            "title" => &mut self.title,
+            "header" => &mut self.header,
+            "separator" => &mut self.separator,
+            "selected_row" => &mut self.selected_row,
+            "selected_cell" => &mut self.selected_cell,
+            "gutter" => &mut self.gutter,
+            "gutter_current" => &mut self.gutter_current,
+            "cursor" => &mut self.cursor,
+            "selection" => &mut self.selection,
+            "search" => &mut self.search,
+            "placeholder" => &mut self.placeholder,
+            "status" => &mut self.status,
+            "status_key" => &mut self.status_key,
+            "error" => &mut self.error,
+            "warn" => &mut self.warn,
+            "ok" => &mut self.ok,
+            "syntax_keyword" => &mut self.syntax_keyword,
+            "syntax_operator" => &mut self.syntax_operator,
+            "syntax_function" => &mut self.syntax_function,
+            "syntax_string" => &mut self.syntax_string,
+            "syntax_number" => &mut self.syntax_number,
+            "syntax_time" => &mut self.syntax_time,
+            "syntax_comment" => &mut self.syntax_comment,
+            "syntax_type" => &mut self.syntax_type,
+            "syntax_name" => &mut self.syntax_name,
+            "syntax_punctuation" => &mut self.syntax_punctuation,
+            "diag_error" => &mut self.diag_error,
+            "diag_warning" => &mut self.diag_warning,
+            _ => return None,
+        })
+    }
+
     /// A bordered pane with `title`, its border styled by focus. Widgets take an optional
     /// block, so the app decides; this keeps all panes looking alike.
     pub fn pane<'t>(&self, title: impl Into<ratatui::text::Line<'t>>, focused: bool) -> Block<'t> {
@@ -239,6 +335,88 @@ impl Theme {
             })
             .title(title.into().style(self.title))
     }
+}
+
+/// Every style name `[theme]` accepts (the `Theme` fields).
+pub const STYLE_NAMES: &[&str] = &[
+    "text",
+    "dim",
+    "border",
+    "border_focused",
+    "title",
+    "header",
+    "separator",
+    "selected_row",
+    "selected_cell",
+    "gutter",
+    "gutter_current",
+    "cursor",
+    "selection",
+    "search",
+    "placeholder",
+    "status",
+    "status_key",
+    "error",
+    "warn",
+    "ok",
+    "syntax_keyword",
+    "syntax_operator",
+    "syntax_function",
+    "syntax_string",
+    "syntax_number",
+    "syntax_time",
+    "syntax_comment",
+    "syntax_type",
+    "syntax_name",
+    "syntax_punctuation",
+    "diag_error",
+    "diag_warning",
+];
+
+/// Read a style: words separated by spaces, in any order. A colour sets the text colour,
+/// `on COLOUR` the background; colours are names (`cyan`, `light-red`, `dark-gray`,
+/// `reset`), 256-colour indexes (`236`) or `#rrggbb`. Attributes: `bold`, `dim`, `italic`,
+/// `underlined`, `reversed`, `crossed-out`. An empty string is the terminal's plain text.
+pub fn parse_style(text: &str) -> Result<Style, String> {
+    let mut style = Style::new();
+    let mut words = text.split_whitespace();
+    while let Some(word) = words.next() {
+        let lower = word.to_ascii_lowercase();
+        let modifier = match lower.as_str() {
+            "bold" => Some(Modifier::BOLD),
+            "dim" => Some(Modifier::DIM),
+            "italic" => Some(Modifier::ITALIC),
+            "underlined" | "underline" => Some(Modifier::UNDERLINED),
+            "reversed" | "reverse" => Some(Modifier::REVERSED),
+            "crossed-out" | "strikethrough" => Some(Modifier::CROSSED_OUT),
+            _ => None,
+        };
+        if let Some(m) = modifier {
+            style = style.add_modifier(m);
+        } else if lower == "on" {
+            let Some(bg) = words.next() else {
+                return Err("`on` needs a colour after it".into());
+            };
+            style = style.bg(colour(bg)?);
+        } else {
+            style = style.fg(colour(word)?);
+        }
+    }
+    Ok(style)
+}
+
+fn colour(word: &str) -> Result<Color, String> {
+    let word = if word.eq_ignore_ascii_case("default") {
+        "reset"
+    } else {
+        word
+    };
+    Color::from_str(word).map_err(|_| {
+        format!(
+            "`{}` is not a colour or attribute (e.g. cyan, 236, #5fafff, bold, on blue)",
+            crate::data::format::escape_control(word)
+        )
+    })
 }
 
 #[cfg(test)]
@@ -291,6 +469,109 @@ mod tests {
             t.diag_error,
             t.diag_warning,
         ]
+    }
+
+    #[test]
+    fn every_style_has_a_name_and_every_name_a_style() {
+        let mut t = Theme::dark();
+        assert_eq!(STYLE_NAMES.len(), every_style(&t).len());
+        for (i, name) in STYLE_NAMES.iter().enumerate() {
+            let marker = Style::new().fg(Color::Indexed(i as u8));
+            *t.style_mut(name).unwrap_or_else(|| panic!("{name}")) = marker;
+        }
+        let styles = every_style(&t);
+        for (i, s) in styles.iter().enumerate() {
+            assert_eq!(s.fg, Some(Color::Indexed(i as u8)), "{}", STYLE_NAMES[i]);
+        }
+        assert!(t.style_mut("keyword").is_some());
+        assert!(t.style_mut("Border-Focused").is_some());
+        assert!(t.style_mut("sparkles").is_none());
+    }
+
+    #[test]
+    fn styles_read_colours_backgrounds_and_attributes() {
+        assert_eq!(
+            parse_style("cyan bold"),
+            Ok(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+        );
+        assert_eq!(
+            parse_style("black on yellow"),
+            Ok(Style::new().fg(Color::Black).bg(Color::Yellow))
+        );
+        assert_eq!(
+            parse_style("#5fafff"),
+            Ok(Style::new().fg(Color::Rgb(0x5f, 0xaf, 0xff)))
+        );
+        assert_eq!(
+            parse_style("on 236 italic underlined light-red"),
+            Ok(Style::new()
+                .bg(Color::Indexed(236))
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::ITALIC | Modifier::UNDERLINED))
+        );
+        assert_eq!(parse_style(""), Ok(Style::new()));
+        assert_eq!(parse_style("default"), Ok(Style::new().fg(Color::Reset)));
+        assert!(parse_style("on").is_err());
+        assert!(parse_style("cyan blod").unwrap_err().contains("blod"));
+        assert!(parse_style("#12345").is_err());
+        assert!(parse_style("256").is_err());
+        assert!(!parse_style("\u{1b}[31m").unwrap_err().contains('\u{1b}'));
+    }
+
+    fn overrides(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_config_picks_a_theme_and_replaces_styles() {
+        let (t, w) = Theme::configured(
+            Some(ThemeName::Light),
+            &overrides(&[("keyword", "cyan bold"), ("selection", "black on yellow")]),
+            None,
+        );
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(t.header, Theme::light().header);
+        assert_eq!(
+            t.syntax_keyword,
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        );
+        assert_eq!(t.selection, Style::new().fg(Color::Black).bg(Color::Yellow));
+        let (t, w) = Theme::configured(
+            None,
+            &overrides(&[("sparkles", "red"), ("title", "blinking")]),
+            None,
+        );
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!(t, Theme::dark());
+    }
+
+    #[test]
+    fn no_color_wins_over_the_config_but_keeps_attributes() {
+        let (t, w) = Theme::configured(
+            Some(ThemeName::Light),
+            &overrides(&[("keyword", "cyan bold"), ("selection", "black on yellow")]),
+            Some(OsStr::new("1")),
+        );
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(t.syntax_keyword, Style::new().add_modifier(Modifier::BOLD));
+        assert_eq!(t.selection, Style::new());
+        for s in every_style(&t) {
+            assert_eq!((s.fg, s.bg, s.underline_color), (None, None, None), "{s:?}");
+        }
+        let (t, _) = Theme::configured(Some(ThemeName::NoColor), &[], None);
+        assert_eq!(t, Theme::no_color());
+        let (t, _) = Theme::configured(None, &[], Some(OsStr::new("")));
+        assert_eq!(t, Theme::dark());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_style_text_is_a_style_or_an_error(text in "(?s).{0,60}") {
+            let _ = parse_style(&text);
+        }
     }
 
     #[test]

@@ -333,9 +333,12 @@ pub struct FakeService;
 impl FakeService {
     /// Start the fake on 127.0.0.1, port 0, on the current tokio runtime.
     pub async fn start(config: FakeConfig) -> FakeHandle {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        Self::start_at(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Start the fake on `addr` (a port a stopped fake had: the service coming back).
+    pub async fn start_at(addr: SocketAddr, config: FakeConfig) -> FakeHandle {
+        let listener = TcpListener::bind(addr).await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let shared: Shared = Arc::new(Mutex::new(Inner {
             config,

@@ -5,6 +5,8 @@
 
 pub mod hunting;
 pub mod login;
+#[cfg(unix)]
+pub mod pty;
 pub mod worker;
 
 use std::sync::Mutex;
