@@ -18,6 +18,7 @@ use crate::config::profile::{self, EnvVars, Overrides, ResolvedProfile};
 use crate::config::{AuthMethod, Paths};
 use crate::data::export::{self, Format};
 use crate::data::format::escape_control;
+use crate::history::Ended;
 use crate::worker::WorkerOptions;
 use crate::worker::local::LocalBackend;
 use crate::worker::refine::LocalTables;
@@ -304,6 +305,11 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         None => None,
     };
 
+    // Every run goes into the history, as in the workbench; it starts when the worker
+    // starts it (answers from the cache never start: they count from the send).
+    let mut history = crate::history::recorder_for(&profile, crate::history::Client::Run);
+    let mut started = vec![crate::data::time::now_ticks(); queries.len()];
+
     // Send everything; the worker queues what the quota does not admit yet.
     let commands = worker.commands.clone();
     let requests: Vec<RunRequest> = queries
@@ -341,8 +347,32 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             bail!("the worker stopped unexpectedly")
         };
         let (id, outcome) = match event {
-            crate::worker::WorkerEvent::Finished { id, result, .. } => (id, Ok(result)),
-            crate::worker::WorkerEvent::Failed { id, error, .. } => (id, Err(error)),
+            crate::worker::WorkerEvent::Started { id } => {
+                if let Some(at) = started.get_mut(id.0 as usize) {
+                    *at = crate::data::time::now_ticks();
+                }
+                continue;
+            }
+            crate::worker::WorkerEvent::Finished {
+                id,
+                result,
+                cached_age,
+            } => {
+                let ended = Ended::Finished {
+                    result: &result,
+                    cached_age,
+                };
+                record_run(&mut history, &queries, &started, id, ended);
+                (id, Ok(result))
+            }
+            crate::worker::WorkerEvent::Failed { id, error, elapsed } => {
+                let ended = Ended::Failed {
+                    error: &error,
+                    elapsed,
+                };
+                record_run(&mut history, &queries, &started, id, ended);
+                (id, Err(error))
+            }
             crate::worker::WorkerEvent::Queued {
                 id,
                 sends_at: Some(at),
@@ -403,6 +433,32 @@ pub async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         bail!("{} of {} queries failed", failures.len(), queries.len());
     }
     Ok(())
+}
+
+/// Record run `id` of `queries` in the history; the first failed write is one warning and
+/// ends recording for this invocation.
+fn record_run(
+    history: &mut Option<crate::history::Recorder>,
+    queries: &[Source],
+    started: &[i64],
+    id: crate::worker::QueryId,
+    ended: Ended<'_>,
+) {
+    let (Some(recorder), Some(source), Some(&at)) = (
+        history.as_mut(),
+        queries.get(id.0 as usize),
+        started.get(id.0 as usize),
+    ) else {
+        return;
+    };
+    if let Err(e) = recorder.record(&RunRequest::new(source.text.clone()), at, ended) {
+        tracing::warn!(error = %e, "cannot record the run in the history");
+        eprintln!(
+            "kqlhunt: warning: cannot write the history to {}: {e}",
+            recorder.store().path().display()
+        );
+        *history = None;
+    }
 }
 
 /// A half-written export, removed if the run ends before it is renamed into place.

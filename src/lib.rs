@@ -10,6 +10,7 @@ pub mod crash;
 pub mod data;
 pub mod demo;
 pub mod engine;
+pub mod history;
 pub mod kql;
 pub mod quota;
 pub mod tui;

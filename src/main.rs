@@ -121,6 +121,8 @@ async fn workbench(
     if let Some(i) = first {
         app.switch_query_tab(i);
     }
+    app.history.recorder =
+        kqlhunt::history::recorder_for(&profile, kqlhunt::history::Client::Workbench);
     if !opened.is_empty() {
         app.notice = Some(format!("opened {}", opened.join(" · ")));
     }

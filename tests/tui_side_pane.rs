@@ -236,7 +236,7 @@ fn hostile_file_names_and_descriptions_are_drawn_escaped() {
 }
 
 #[test]
-fn enter_opens_a_saved_query_into_the_editor_undoably() {
+fn enter_opens_a_saved_query_in_a_tab_of_its_own() {
     let dir = library();
     let mut app = app();
     type_text(&mut app, "my draft");
@@ -253,12 +253,20 @@ fn enter_opens_a_saved_query_into_the_editor_undoably() {
     assert_eq!(app.editor.text(), saved);
     assert_eq!(app.focus, Focus::Editor);
     assert_eq!(app.editor.cursor(), (0, 0));
+    let tab = app.queries.active_tab();
+    assert_eq!(
+        tab.path.as_deref(),
+        Some(dir.path().join("lateral/psexec.kql").as_path())
+    );
 
-    // Undo brings the draft back.
-    for _ in 0..2 {
-        key(&mut app, KeyCode::Char('z'), KeyModifiers::CONTROL);
-    }
+    // The draft keeps its own tab; opening the same query again goes back to its tab.
+    assert_eq!(app.query_tab_count(), 2);
+    key(&mut app, KeyCode::Char('1'), KeyModifiers::ALT);
     assert_eq!(app.editor.text(), "my draft");
+    app.focus = Focus::Side;
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.query_tab_count(), 2);
+    assert_eq!(app.editor.text(), saved);
 }
 
 #[test]

@@ -50,6 +50,8 @@ pub enum Overlay {
     ConfirmCloseTab,
     /// Search in the query buffer (Ctrl+F).
     Search(super::buffer_search::SearchPrompt),
+    /// The run history (Ctrl+R).
+    History(Box<super::history::HistoryOverlay>),
 }
 
 /// The query in flight.
@@ -139,6 +141,8 @@ pub struct App {
     pub session: Option<super::session::Session>,
     /// Copies waiting for the event loop to hand them to the terminal.
     pub copies: Vec<super::clipboard::Payload>,
+    /// Where runs are recorded, and the run and reopen in flight (history_app.rs).
+    pub history: super::history_app::HistoryState,
     /// The side pane: schema tree and library of saved queries.
     pub side: super::side_pane::SidePane,
     // Editor (see tabs.rs, buffer_search.rs, external_editor.rs, vim.rs): the query tabs
@@ -190,6 +194,7 @@ impl App {
             copies: Vec::new(),
             export: None,
             session: None,
+            history: Default::default(),
             side: Default::default(),
             queries: Default::default(),
             last_search: None,
@@ -252,6 +257,7 @@ impl App {
             Some(Overlay::Command { .. }) => return self.on_command_key(key),
             Some(Overlay::ConfirmCloseTab) => return self.on_confirm_close_tab_key(key),
             Some(Overlay::Search(_)) => return self.on_search_key(key),
+            Some(Overlay::History(_)) => return self.on_history_key(key),
             None => {}
         }
         if self.on_completion_key(key) {
@@ -317,6 +323,7 @@ impl App {
             Action::RefreshSchema => self.refresh_schema(),
             Action::CommandLine => self.open_command_line(""),
             Action::OpenFile => self.open_command_line("open "),
+            Action::History => self.open_history(),
             Action::EditorBuiltin => {}
             Action::NewTab => self.new_query_tab(None, None, ""),
             Action::CloseTab => self.request_close_tab(),
@@ -406,7 +413,7 @@ impl App {
         }
     }
 
-    fn request_quit(&mut self) {
+    pub(crate) fn request_quit(&mut self) {
         if self.running.is_some() {
             self.overlay = Some(Overlay::ConfirmQuit);
         } else {
@@ -416,7 +423,10 @@ impl App {
 
     fn quit_now(&mut self) {
         if let Some(running) = &self.running {
-            self.outbox.push(Command::Cancel { id: running.id });
+            let id = running.id;
+            self.outbox.push(Command::Cancel { id });
+            // Its `Cancelled` will not be read: the history hears it now.
+            self.on_history_event(&WorkerEvent::Cancelled { id });
         }
         self.should_quit = true;
     }
@@ -456,11 +466,9 @@ impl App {
 
     fn send(&mut self, query: String, offset: usize, fresh: bool) {
         let id = self.alloc_query_id();
-        self.outbox.push(Command::Run {
-            id,
-            request: RunRequest::new(query),
-            fresh,
-        });
+        let request = RunRequest::new(query);
+        self.note_sent(id, &request);
+        self.outbox.push(Command::Run { id, request, fresh });
         self.running = Some(Running {
             id,
             started: Instant::now(),
@@ -487,7 +495,7 @@ impl App {
 
     /// Apply one event from the worker.
     pub fn on_worker_event(&mut self, event: WorkerEvent) {
-        if self.on_schema_event(&event) {
+        if self.on_schema_event(&event) || self.on_history_event(&event) {
             return;
         }
         let is_current = |app: &App, id: QueryId| app.running.as_ref().is_some_and(|r| r.id == id);
@@ -593,6 +601,7 @@ impl App {
                 self.notice.as_deref(),
                 &self.theme,
             ),
+            Some(Overlay::History(history)) => history.draw(frame, area, &self.theme),
             Some(Overlay::Detail(detail)) => {
                 if let Some(result) = &self.result {
                     super::detail::draw(

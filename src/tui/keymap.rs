@@ -68,6 +68,8 @@ pub enum Action {
     CommandLine,
     /// The command line with `open ` typed.
     OpenFile,
+    /// The run history overlay.
+    History,
     // Results grid: view, columns, detail, inspect, copy, chart, tabs.
     Sort,
     Filter,
@@ -224,6 +226,13 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: C::Global,
+        chords: &[ctrl(K::Char('r'))],
+        keys: "Ctrl+R",
+        action: A::History,
+        help: "history: search runs, reopen a query or its result",
+    },
+    Binding {
+        context: C::Global,
         chords: &[ctrl(K::Char('q'))],
         keys: "Ctrl+Q",
         action: A::Quit,
@@ -266,8 +275,8 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: C::Editor,
-        chords: &[ctrl(K::Char('y')), ctrl(K::Char('r'))],
-        keys: "Ctrl+Y  Ctrl+R",
+        chords: &[ctrl(K::Char('y'))],
+        keys: "Ctrl+Y",
         action: A::Redo,
         help: "redo",
     },

@@ -105,16 +105,27 @@ impl App {
                 return;
             }
         };
+        self.show_query_file(path, &text);
+        self.notice = Some(notice);
+    }
+
+    /// Show `text`, read from `path`, in a tab as [`App::open_query_file`] does (for callers
+    /// that read the file themselves, such as the library pane).
+    pub fn show_query_file(&mut self, path: PathBuf, text: &str) {
+        let path = absolute(path);
+        if let Some(i) = self.queries.find_path(&path) {
+            self.switch_query_tab(i);
+            return;
+        }
         let reuse = self.query_tab_count() == 1
             && self.queries.active_tab().path.is_none()
             && self.editor.text().is_empty();
         if reuse {
-            self.editor.set_text(&text);
+            self.editor.set_text(text);
             self.mark_active_saved(path);
         } else {
-            self.new_query_tab(Some(title_for(&path)), Some(path), &text);
+            self.new_query_tab(Some(title_for(&path)), Some(path), text);
         }
-        self.notice = Some(notice);
     }
 
     /// Ctrl+S / bare `:w`: save the active tab to its file, or ask for a name.

@@ -17,6 +17,8 @@ pub mod grid;
 pub mod grid_actions;
 pub mod help;
 pub mod highlight;
+pub mod history;
+pub mod history_app;
 pub mod inspect;
 pub mod keymap;
 pub mod kql_files;

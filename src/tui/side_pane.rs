@@ -518,18 +518,15 @@ impl App {
         }
     }
 
-    /// Put a saved query's text into the editor in place of what is there, as one more
-    /// edit (Ctrl+Z brings the previous text back), and focus the editor. `path` is where
-    /// the text came from.
+    /// Open a saved query in a tab of its own (its file, so Ctrl+S saves it back to the
+    /// library; the draft in the editor stays in its tab) and focus the editor.
     pub fn open_query_text(&mut self, title: &str, path: &Path, text: &str) {
         tracing::info!(path = %escape_control(&path.display().to_string()), "saved query opened");
         self.completion = None;
-        self.editor.select_all();
-        self.editor.paste(text);
-        self.editor.set_cursor(0, 0);
+        self.show_query_file(path.to_path_buf(), text);
         self.focus = Focus::Editor;
         self.notice = Some(format!(
-            "opened {} · Ctrl+Z brings back the previous text",
+            "opened {} in a tab · Ctrl+S saves it · Ctrl+W closes it",
             escape_control(title)
         ));
     }

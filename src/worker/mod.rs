@@ -5,7 +5,8 @@
 //! 429 once the wait is over, answers repeats from a result cache, and collapses identical
 //! requests in flight into one call. Every result is kept as a local table (`$1`, `$last`),
 //! and a query that only adds operators to an earlier remote one is answered locally from
-//! that result at no quota cost (see `refine`).
+//! that result at no quota cost (see `refine`). An earlier run's result is reopened only
+//! from what the worker holds, never from the service (see `reopen`).
 //!
 //! The quota store reads and writes a file under a lock shared with other processes; every
 //! use of it runs on tokio's blocking pool (`spawn_blocking`), so the async threads (and
@@ -14,6 +15,7 @@
 pub mod cache;
 pub mod local;
 pub mod refine;
+pub mod reopen;
 pub mod schema;
 
 use std::collections::VecDeque;
@@ -55,6 +57,14 @@ pub enum Command {
     /// answer is `Opened` or `OpenFailed`.
     Open {
         paths: Vec<std::path::PathBuf>,
+    },
+    /// Show an earlier run's result again from what the worker holds (`reopen`), never
+    /// from the service: `Finished` with `cached_age`, or `Failed` when it is gone.
+    /// `name` is the run's `$N` when it ran in this session.
+    Reopen {
+        id: QueryId,
+        request: RunRequest,
+        name: Option<String>,
     },
     Shutdown,
 }
@@ -195,6 +205,8 @@ struct Worker {
     running: Vec<Running>,
     cache: ResultCache,
     history: History,
+    /// Results still addressable as `$N`, for `Reopen`.
+    kept: reopen::Kept,
     /// Local answers (results, files, refinements) waiting to start: no quota, no queue.
     local_ready: Vec<Job>,
     next_seq: u64,
@@ -224,6 +236,7 @@ impl Worker {
         Worker {
             backend,
             history: History::new(options.tables.clone()),
+            kept: reopen::Kept::default(),
             local_ready: Vec::new(),
             options,
             quota,
@@ -290,6 +303,7 @@ impl Worker {
                     Some(Command::Cancel { id }) => self.on_cancel(id),
                     Some(Command::RefreshSchema { id }) => self.on_run(id, schema::refresh_request(), true),
                     Some(Command::Open { paths }) => self.on_open(paths),
+                    Some(Command::Reopen { id, request, name }) => self.on_reopen(id, &request, name.as_deref()),
                 },
                 Some(done) = self.done_rx.recv() => self.on_done(done).await,
                 _ = sleep_until(wake), if wake.is_some() => self.wake = None,
@@ -368,6 +382,24 @@ impl Worker {
             fresh,
             attempts: 0,
             plan: None,
+        });
+    }
+
+    /// Answer from held results only; the service is never asked.
+    fn on_reopen(&mut self, id: QueryId, request: &RunRequest, name: Option<&str>) {
+        let now = Instant::now();
+        let answer = self.kept.answer(&mut self.cache, request, name, now);
+        self.emit(match answer {
+            Ok((result, age)) => WorkerEvent::Finished {
+                id,
+                result,
+                cached_age: Some(age),
+            },
+            Err(error) => WorkerEvent::Failed {
+                id,
+                error,
+                elapsed: Duration::ZERO,
+            },
         });
     }
 
@@ -584,6 +616,8 @@ impl Worker {
                 self.history
                     .record(&job.request, &mut result, from_service, now);
                 let result = Arc::new(result);
+                self.kept
+                    .remember(job.key.clone(), now, &result, &self.options.tables);
                 if job.plan.is_none() {
                     self.cache.put(job.key, now, Arc::clone(&result));
                 }
