@@ -247,7 +247,7 @@ async fn a_whole_session_leaves_no_secret_outside_the_token_cache() {
     files_under(home.path(), &mut files);
     let token_cache = home.path().join("data").join("tokens.json");
     assert!(files.contains(&token_cache), "no token cache in {files:?}");
-    for written in ["kqlhunt.log", "buffer.kql", "pty.csv"] {
+    for written in ["kqlhunt.log", "session.json", "history.jsonl", "pty.csv"] {
         assert!(
             files.iter().any(|f| f.ends_with(written)),
             "no {written} in {files:?}"

@@ -63,25 +63,44 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
-/// Replace `path` with `bytes` all at once, owner-only (0600): written to a temporary file
-/// beside it, synced, then renamed, so a crash or a second process never sees half a file.
+/// Replace `path` with `bytes` all at once, owner-only (0600), creating its directory
+/// owner-only when missing. See [`write_atomic`].
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    create_private_dir(path.parent().unwrap_or(Path::new(".")))?;
+    write_atomic(path, bytes, true)
+}
+
+/// Replace `path` with `bytes` all at once: written to a temporary file beside it, synced,
+/// then renamed, so a crash or a second process never sees half a file. `private` makes it
+/// owner-only (0600); otherwise a replaced file keeps its permissions and a new one gets the
+/// umask's.
+pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(
         ".{name}.{}.{}.tmp",
         std::process::id(),
         uuid::Uuid::new_v4().simple()
     ));
+    let kept = (!private)
+        .then(|| std::fs::metadata(path).ok().map(|m| m.permissions()))
+        .flatten();
     let result = (|| {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        if private {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        }
         let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
+        if let Some(p) = kept {
+            f.set_permissions(p)?;
+        }
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, path)

@@ -4,7 +4,6 @@
 //! atomically (temp file beside it, then rename), keeping an existing file's permissions; a
 //! failure is one line in the status bar and the buffer keeps every keystroke.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::app::App;
@@ -43,37 +42,10 @@ pub fn read(path: &Path) -> Result<Loaded, String> {
         .map_err(|_| format!("cannot open {shown}: it is not UTF-8 text"))
 }
 
-/// Write `text` to `path` atomically: a temp file in the same directory, synced, then
-/// renamed over the target. An existing file keeps its permissions.
+/// Write `text` to `path` atomically (see [`crate::config::write_atomic`]); an existing
+/// file keeps its permissions.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        if let Some(p) = permissions {
-            f.set_permissions(p)?;
-        }
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::config::write_atomic(path, text.as_bytes(), false)
 }
 
 /// `path` from the current directory, so the session finds it from anywhere later.
