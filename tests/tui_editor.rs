@@ -498,3 +498,22 @@ fn many_tabs_show_a_window_around_the_active_one() {
     let top = screen_lines(&mut app, 80, 12).remove(0);
     assert!(top.contains(&format!("[14 {}…]", "x".repeat(23))), "{top}");
 }
+
+#[test]
+fn the_close_and_search_prompts_as_whole_screens() {
+    let mut app = app_with("demo dataset");
+    type_text(
+        &mut app,
+        "DeviceProcessEvents\n| where FileName =~ \"powershell.exe\"\n| project FileName",
+    );
+    ctrl(&mut app, 't');
+    type_text(&mut app, "scratch");
+    ctrl(&mut app, 'w');
+    insta::assert_snapshot!("close_prompt", screen_lines(&mut app, 80, 12).join("\n"));
+    key(&mut app, KeyCode::Char('y'), NONE);
+
+    app.editor.set_cursor(0, 0);
+    ctrl(&mut app, 'f');
+    type_text(&mut app, "filename");
+    insta::assert_snapshot!("search_prompt", screen_lines(&mut app, 80, 12).join("\n"));
+}

@@ -341,11 +341,8 @@ pub fn draw_confirm_close(frame: &mut ratatui::Frame, area: ratatui::layout::Rec
     use ratatui::widgets::{Clear, Paragraph};
     frame.render_widget(Clear, area);
     let line = Line::from(vec![
-        Span::styled(
-            "Close this tab? Its text is not saved to a file and will be lost. ",
-            theme.warn,
-        ),
-        Span::styled("y/Enter close · any other key keeps it", theme.dim),
+        Span::styled("Close this tab? Unsaved text will be lost. ", theme.warn),
+        Span::styled("y/Enter close · other keys keep it", theme.dim),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }
