@@ -544,6 +544,8 @@ fn each_run_gets_a_tab_and_earlier_ones_keep_their_place() {
     ch(&mut app, '[');
     let (_, lines) = screen(&mut app, 100, 22);
     line_with(&lines, "[$1] $2");
+    // The status bar still describes the last run, under its own name.
+    line_with(&lines, "3 rows ($2)");
     assert_eq!(app.result.as_ref().unwrap().table.row_count(), 6);
     assert!(app.view.sort.is_some(), "the sort stayed with its tab");
     assert_eq!(app.grid.selected_row, 0, "sorting selects the first row");

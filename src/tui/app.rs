@@ -69,9 +69,10 @@ pub struct Running {
 #[derive(Clone, Debug)]
 pub enum LastRun {
     /// `cached_age`: answered from the worker's cache, this long after the real run.
+    /// `result` is the run's own answer: the status bar describes it even while another
+    /// result tab is shown.
     Ok {
-        rows: usize,
-        elapsed: Duration,
+        result: Arc<ResultSet>,
         cached_age: Option<Duration>,
     },
     Failed {
@@ -529,8 +530,7 @@ impl App {
                     self.signin = None;
                 }
                 self.last = Some(LastRun::Ok {
-                    rows: result.table.row_count(),
-                    elapsed: result.origin.elapsed,
+                    result: Arc::clone(&result),
                     cached_age,
                 });
                 self.push_result(result);

@@ -226,8 +226,7 @@ impl App {
             } => {
                 self.history.reopening = None;
                 self.last = Some(LastRun::Ok {
-                    rows: result.table.row_count(),
-                    elapsed: result.origin.elapsed,
+                    result: result.clone(),
                     cached_age: *cached_age,
                 });
                 self.push_result(result.clone());

@@ -125,35 +125,33 @@ fn run_segment(app: &App, now: Instant) -> Vec<Span<'static>> {
     }
     match &app.last {
         None => vec![Span::styled("ready", t.dim)],
-        Some(LastRun::Ok {
-            rows,
-            elapsed,
-            cached_age,
-        }) => {
-            let refined = app.result.as_ref().and_then(|r| r.origin.refined.as_ref());
-            let timing = match (cached_age, refined) {
+        Some(LastRun::Ok { result, cached_age }) => {
+            let timing = match (cached_age, result.origin.refined.as_ref()) {
                 (Some(age), _) => format!(
                     "cached {} ago, 0 quota · Shift+F5 reruns",
                     human_duration(*age)
                 ),
                 (None, Some(refined)) => format!(
                     "{} · {} · Shift+F5 asks the service",
-                    human_duration(*elapsed),
+                    human_duration(result.origin.elapsed),
                     crate::worker::refine::describe(refined)
                 ),
-                (None, None) => human_duration(*elapsed),
+                (None, None) => human_duration(result.origin.elapsed),
             };
-            let name = app
-                .result
-                .as_ref()
-                .and_then(|r| r.origin.local_name.as_deref())
+            let name = result
+                .origin
+                .local_name
+                .as_deref()
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default();
             let mut spans = vec![Span::styled(
-                format!("{}{name} · {timing}", count_of(*rows, "row")),
+                format!(
+                    "{}{name} · {timing}",
+                    count_of(result.table.row_count(), "row")
+                ),
                 t.ok,
             )];
-            if app.result.as_ref().is_some_and(|r| r.truncated) {
+            if result.truncated {
                 spans.push(Span::styled(" · TRUNCATED", t.error));
             }
             spans
