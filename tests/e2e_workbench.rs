@@ -2,7 +2,8 @@
 //! demo dataset, and a hunt against the loopback fake of the service through a client-secret
 //! sign-in, a 429 (the status bar shows the wait) and results; then sort, filter, the detail
 //! view, `:w` export, a copy (the OSC 52 bytes on the terminal), a resize to 20x5 and back,
-//! and Ctrl+Q (exit 0, the terminal given back).
+//! and Ctrl+Q (exit 0, the terminal given back); and Ctrl+E handing the terminal to `$EDITOR`
+//! and taking it back whole, mouse capture included.
 
 mod support;
 
@@ -45,6 +46,34 @@ fn first_run_on_the_demo_dataset() {
     let screen = p.screen_text();
     assert!(screen.contains("DeviceProcessEvents | take 3"), "{screen}");
     assert!(screen.contains("0 quota (local)"), "{screen}");
+    p.key(Key::Ctrl('q'));
+    assert_eq!(p.exit_status().code(), Some(0));
+    assert_restored(&p);
+}
+
+/// Ctrl+E hands the terminal to `$EDITOR` and takes it back whole: the alternate screen,
+/// the frame and the mouse capture the config asked for.
+#[test]
+fn the_external_editor_gives_the_terminal_back_with_the_mouse() {
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("ed.sh");
+    std::fs::write(&script, "#!/bin/sh\nprintf '| take 2\\n' >> \"$1\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut p = Pty::spawn(
+        home.path(),
+        Spawn::default().env("EDITOR", &script.display().to_string()),
+    );
+    p.wait_for("demo · 15 tables");
+    let mouse_on = b"\x1b[?1006h";
+    assert_eq!(count(&p.raw(), mouse_on), 1, "the mouse is on by default");
+    p.send("DeviceProcessEvents ");
+    let before = p.raw().len();
+    p.key(Key::Ctrl('e'));
+    p.wait_for("| take 2");
+    p.wait_raw(mouse_on, before);
+    p.key(Key::F(5));
+    p.wait_for("Results 2 rows");
     p.key(Key::Ctrl('q'));
     assert_eq!(p.exit_status().code(), Some(0));
     assert_restored(&p);

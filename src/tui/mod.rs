@@ -160,7 +160,15 @@ fn external_edit(app: &mut App) -> std::io::Result<terminal::Tui> {
         external_editor::command_from_env(std::env::var_os("VISUAL"), std::env::var_os("EDITOR"));
     terminal::restore();
     app.run_external_edit(&command, &std::env::temp_dir());
-    terminal::enter()
+    let tui = terminal::enter()?;
+    // `restore` let go of the mouse too; take it back if the analyst has it on.
+    if app.mouse.enabled
+        && let Err(e) = terminal::enable_mouse()
+    {
+        tracing::warn!("cannot turn the mouse on again: {e}");
+        app.mouse.enabled = false;
+    }
+    Ok(tui)
 }
 
 /// Hand queued commands to the worker without ever blocking the UI.
