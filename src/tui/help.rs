@@ -42,22 +42,14 @@ pub fn help_lines(keys: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
+    for note in [
         "Ctrl+Enter works where the terminal reports it (kitty keyboard protocol);",
-        theme.dim,
-    ));
-    lines.push(Line::styled(
         "F5 and Alt+Enter work everywhere, including tmux and SSH.",
-        theme.dim,
-    ));
-    lines.push(Line::styled(
         "Mouse: click, drag, wheel. Shift+drag selects text in most terminals;",
-        theme.dim,
-    ));
-    lines.push(Line::styled(
         "[ui] mouse = false in the config leaves the mouse to the terminal.",
-        theme.dim,
-    ));
+    ] {
+        lines.push(Line::styled(note, theme.dim));
+    }
     lines
 }
 
