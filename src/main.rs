@@ -103,13 +103,9 @@ async fn workbench(
     }
     if let Some(paths) = Paths::discover() {
         app.restore_session(tui::session::Session::new(&paths.data_dir));
-        app.side.library.dir = Some(tui::side_pane::library_dir(&paths));
+        app.side.library.dir = Some(tui::side_pane::library_dir(&profile.sections, &paths));
     }
-    if profile
-        .config_path
-        .as_deref()
-        .is_some_and(tui::vim::enabled_in_config_file)
-    {
+    if tui::vim::enabled_in_config(&profile.sections) {
         app.vim = Some(tui::vim::Vim::new());
     }
     // Query files named on the command line open in tabs over the restored session.

@@ -22,7 +22,6 @@ use super::library::{self, EntryKind, Listing, SaveError};
 use super::schema_tree::{Node, SchemaTree, parent_of};
 use super::theme::Theme;
 use crate::config::Paths;
-use crate::config::profile::ConfigFile;
 use crate::data::format::{display_width, escape_control, truncate_to_width};
 
 /// Columns the pane takes, borders included.
@@ -223,18 +222,14 @@ pub fn next_focus(focus: Focus, forward: bool, side_visible: bool) -> Focus {
 
 /// The library folder: config `[ui] library` (`~/` is the home folder; a relative path is
 /// taken from the config file's folder), else `library` under the data directory.
-pub fn library_dir(paths: &Paths) -> PathBuf {
-    let config = paths.config_dir.join(crate::config::profile::CONFIG_FILE);
-    let file = ConfigFile::load(&config).unwrap_or_else(|e| {
-        tracing::warn!(%e, "config not read for [ui] library");
-        ConfigFile::default()
-    });
-    configured_library(&file, &paths.config_dir).unwrap_or_else(|| paths.data_dir.join("library"))
+pub fn library_dir(sections: &toml::Table, paths: &Paths) -> PathBuf {
+    configured_library(sections, &paths.config_dir)
+        .unwrap_or_else(|| paths.data_dir.join("library"))
 }
 
-/// `[ui] library` from a parsed config, resolved against `config_dir`.
-pub fn configured_library(file: &ConfigFile, config_dir: &Path) -> Option<PathBuf> {
-    let raw = file.other.get("ui")?.get("library")?.as_str()?.trim();
+/// `[ui] library` from the config file's non-profile tables, resolved against `config_dir`.
+pub fn configured_library(sections: &toml::Table, config_dir: &Path) -> Option<PathBuf> {
+    let raw = sections.get("ui")?.get("library")?.as_str()?.trim();
     if raw.is_empty() {
         return None;
     }
@@ -891,7 +886,11 @@ mod tests {
 
     #[test]
     fn the_library_folder_comes_from_ui_library() {
-        let parse = |t: &str| ConfigFile::parse(t, Path::new("c.toml")).unwrap();
+        let parse = |t: &str| {
+            crate::config::profile::ConfigFile::parse(t, Path::new("c.toml"))
+                .unwrap()
+                .other
+        };
         let dir = Path::new("/cfg");
         assert_eq!(
             configured_library(&parse("[ui]\nlibrary = \"/srv/hunts\"\n"), dir),

@@ -820,12 +820,6 @@ pub fn enabled_in_config(other: &toml::Table) -> bool {
         .unwrap_or(false)
 }
 
-/// Whether the config file at `path` turns vim mode on (a missing or unreadable file: no;
-/// the profile resolution already reported a broken one).
-pub fn enabled_in_config_file(path: &std::path::Path) -> bool {
-    crate::config::profile::ConfigFile::load(path).is_ok_and(|c| enabled_in_config(&c.other))
-}
-
 impl App {
     /// `:set vim` / `:set novim` (and `[ui] vim` at start).
     pub fn set_vim(&mut self, on: bool) {
