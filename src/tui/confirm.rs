@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::Block;
 
-use super::help::centered;
+use super::help::{centered, draw_popup};
 use super::theme::Theme;
 use crate::data::format::escape_control;
 use crate::kql::lint::{Code, lint};
@@ -98,14 +98,7 @@ pub fn draw(state: &ConfirmSend, backend: &str, frame: &mut Frame, area: Rect, t
     let block = Block::bordered()
         .border_style(theme.border_focused)
         .title(Line::styled(" Send this query? ", theme.title));
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .style(theme.text)
-            .wrap(Wrap { trim: false }),
-        popup,
-    );
+    draw_popup(frame, popup, lines, block, theme, 0);
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Context, Keymap};
 use super::theme::Theme;
@@ -17,6 +17,27 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .flex(Flex::Center)
         .areas(v);
     h
+}
+
+/// A popup at `popup`: what was under it cleared, then `lines` wrapped inside `block`,
+/// scrolled down by `scroll` lines.
+pub fn draw_popup(
+    frame: &mut Frame,
+    popup: Rect,
+    lines: Vec<Line<'_>>,
+    block: Block<'_>,
+    theme: &Theme,
+    scroll: u16,
+) {
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .style(theme.text)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        popup,
+    );
 }
 
 /// The help text, one line per binding in effect, grouped by where it applies.

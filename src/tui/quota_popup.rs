@@ -8,9 +8,9 @@ use std::time::Duration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::Block;
 
-use super::help::centered;
+use super::help::{centered, draw_popup};
 use super::theme::Theme;
 use crate::data::format::{escape_control, group_digits};
 use crate::quota::limits::short_duration;
@@ -159,13 +159,5 @@ pub fn draw(d: &QuotaDetails, frame: &mut Frame, area: Rect, scroll: u16, theme:
             theme.title,
         ))
         .title_bottom(Line::styled(" Esc closes · ↑↓ scroll ", theme.dim));
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .style(theme.text)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        popup,
-    );
+    draw_popup(frame, popup, lines, block, theme, scroll);
 }

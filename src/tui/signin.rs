@@ -10,9 +10,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
-use super::help::centered;
+use super::help::{centered, draw_popup};
 use super::theme::Theme;
 use crate::auth::{AuthEvent, DeviceCodePrompt};
 use crate::data::format::escape_control;
@@ -169,14 +169,7 @@ pub fn draw(state: &SignIn, frame: &mut Frame, area: Rect, now: Instant, theme: 
         .border_style(theme.border_focused)
         .title(Line::styled(" Sign in ", theme.title))
         .title_bottom(Line::styled(hint, theme.dim));
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .style(theme.text)
-            .wrap(Wrap { trim: false }),
-        popup,
-    );
+    draw_popup(frame, popup, lines, block, theme, 0);
 }
 
 #[cfg(test)]
