@@ -109,23 +109,27 @@ pub fn range(scope: &Scope<'_>, r: &RangeSource) -> Result<Table, EngineError> {
             "range would produce more than {MAX_RANGE_ROWS} rows"
         ))
     };
+    // a, a+s, ... up to b inclusive, for whole numbers and ticks alike.
+    let whole_steps = |a: i64, b: i64, s: i64| -> Result<Vec<Option<i64>>, EngineError> {
+        if s == 0 {
+            return Err(loc.semantic("range step must not be zero"));
+        }
+        let n = if (s > 0 && b < a) || (s < 0 && b > a) {
+            0
+        } else {
+            ((b as i128 - a as i128) / s as i128 + 1) as usize
+        };
+        if n > MAX_RANGE_ROWS {
+            return Err(too_many());
+        }
+        Ok((0..n).map(|i| Some(a + i as i64 * s)).collect())
+    };
     let col = match fk {
         Kind::Int | Kind::Long => {
             let (Some(a), Some(b), Some(s)) = (as_long(&from), as_long(&to), as_long(&step)) else {
                 return Err(loc.semantic("range needs whole-number from, to and step"));
             };
-            if s == 0 {
-                return Err(loc.semantic("range step must not be zero"));
-            }
-            let n = if (s > 0 && b < a) || (s < 0 && b > a) {
-                0
-            } else {
-                ((b as i128 - a as i128) / s as i128 + 1) as usize
-            };
-            if n > MAX_RANGE_ROWS {
-                return Err(too_many());
-            }
-            ColumnData::Long((0..n).map(|i| Some(a + i as i64 * s)).collect())
+            ColumnData::Long(whole_steps(a, b, s)?)
         }
         Kind::Real => {
             let (Some(a), Some(b), Some(s)) = (
@@ -149,18 +153,7 @@ pub fn range(scope: &Scope<'_>, r: &RangeSource) -> Result<Table, EngineError> {
             let (Some(a), Some(b), Value::TimeSpan(s)) = (ticks(&from), ticks(&to), step) else {
                 return Err(loc.semantic("a datetime or timespan range needs a timespan step"));
             };
-            if s == 0 {
-                return Err(loc.semantic("range step must not be zero"));
-            }
-            let n = if (s > 0 && b < a) || (s < 0 && b > a) {
-                0
-            } else {
-                ((b as i128 - a as i128) / s as i128 + 1) as usize
-            };
-            if n > MAX_RANGE_ROWS {
-                return Err(too_many());
-            }
-            let v: Vec<Option<i64>> = (0..n).map(|i| Some(a + i as i64 * s)).collect();
+            let v = whole_steps(a, b, s)?;
             if fk == Kind::DateTime {
                 ColumnData::DateTime(v)
             } else {
